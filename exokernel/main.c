@@ -1,0 +1,193 @@
+/*
+ * main.c - the kernel's C entry: from the boot information to the first
+ * environments.
+ *
+ * kmain reads the Multiboot2 boot information, brings up this CPU (GDT,
+ * IDT, FPU), builds the frame table from the memory map, starts the
+ * console and ACPI, then turns every program module into an environment
+ * and lets the scheduler run them. Bad modules are refused with a message
+ * naming the problem; the rest still run.
+ */
+#include "kernel.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/pic.h"
+#include "acpi.h"
+#include "bootmem.h"
+#include "console.h"
+#include "env.h"
+#include "machine.h"
+#include "multiboot2.h"
+#include "pmap.h"
+#include "uart.h"
+
+#define MB2_BOOT_MAGIC 0x36d76289
+#define MIN_PHYS (1ull << 20)
+#define MAX_ARGS 16
+#define KSTACK_SIZE 16384
+
+extern char _kernel_start_phys[], _kernel_end[];
+
+static struct cpu cpu0;
+static uint8_t cpu0_kstack[KSTACK_SIZE] __attribute__((aligned(16)));
+static struct mb2_info mb;
+static struct bootmem_range usable[64];
+
+/* "key" or "key=value" in the kernel command line; returns the value
+ * (possibly "") or NULL if absent. */
+static const char *cmdline_opt(const char *cmdline, const char *key)
+{
+	size_t klen = strlen(key);
+	for (const char *p = cmdline; *p;) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, key, klen) == 0 && (p[klen] == ' ' || p[klen] == '=' || !p[klen]))
+			return p[klen] == '=' ? p + klen + 1 : p + klen;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return NULL;
+}
+
+static uint64_t parse_u64(const char *s)
+{
+	uint64_t v = 0;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	return v;
+}
+
+/* Carve the frame table out of usable RAM and open the rest for use. */
+static void frames_init(unsigned nranges)
+{
+	uint64_t top = usable[nranges - 1].base + usable[nranges - 1].len;
+	uint64_t n = top >> PAGE_SHIFT;
+	uint64_t bytes = ALIGN_UP(n * sizeof(struct frame), PAGE_SIZE);
+	unsigned r;
+	for (r = 0; r < nranges && usable[r].len < bytes; r++)
+		;
+	if (r == nranges) {
+		kprintf("exo: no room for the frame table (%lu KiB); halting\n", bytes >> 10);
+		machine_halt(EXIT_HALTED);
+	}
+	uint64_t table_pa = usable[r].base;
+	frame_table_init(&frames, phys_to_virt(table_pa), n);
+	for (unsigned i = 0; i < nranges; i++)
+		frame_table_add_free(&frames, usable[i].base >> PAGE_SHIFT,
+				     usable[i].len >> PAGE_SHIFT);
+	for (uint64_t p = table_pa; p < table_pa + bytes; p += PAGE_SIZE) {
+		int ok = frame_alloc_specific(&frames, p >> PAGE_SHIFT, FRAME_KERNEL);
+		assert(ok == 0);
+	}
+}
+
+static unsigned memory_init(uint64_t mbi_pa)
+{
+	struct bootmem_range reserved[2 + MB2_MAX_MODULES];
+	unsigned nres = 0;
+	reserved[nres++] = (struct bootmem_range){(uint64_t)_kernel_start_phys,
+						  virt_to_phys(_kernel_end) -
+							  (uint64_t)_kernel_start_phys};
+	reserved[nres++] = (struct bootmem_range){mbi_pa, mb.total_size};
+	for (unsigned i = 0; i < mb.nmods; i++)
+		if (mb.mods[i].end > mb.mods[i].start)
+			reserved[nres++] = (struct bootmem_range){
+				mb.mods[i].start, mb.mods[i].end - mb.mods[i].start};
+	uint64_t max = KERNEL_PHYS_MAP_SIZE;
+	const char *mem = cmdline_opt(mb.cmdline, "mem");
+	if (mem && *mem)
+		max = parse_u64(mem) << 20;
+	int n = bootmem_usable(mb.mmap, mb.nmmap, reserved, nres, MIN_PHYS, max, usable,
+			       ARRAY_SIZE(usable));
+	if (n < 0)
+		n = ARRAY_SIZE(usable) - 1; /* too fragmented: use what fits */
+	if (n == 0) {
+		kprintf("exo: no usable RAM in the memory map; halting\n");
+		machine_halt(EXIT_HALTED);
+	}
+	return (unsigned)n;
+}
+
+/* Split a module command line into argv (in place, in a copy). */
+static unsigned split_args(const char *cmdline, char *buf, size_t size, const char **argv)
+{
+	unsigned argc = 0;
+	size_t n = strlen(cmdline);
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, cmdline, n);
+	buf[n] = '\0';
+	for (char *p = buf; *p && argc < MAX_ARGS;) {
+		while (*p == ' ')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		argv[argc++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return argc;
+}
+
+static void start_module(const struct mb2_module *m)
+{
+	char buf[256];
+	const char *argv[MAX_ARGS];
+	unsigned argc = split_args(m->cmdline, buf, sizeof(buf), argv);
+	const char *name = argc ? argv[0] : "(unnamed)";
+	const char *err = NULL;
+	if (argc && strncmp(name, "data:", 5) == 0)
+		return; /* a data module, for a libOS to find */
+	if (m->end < m->start || m->end > KERNEL_PHYS_MAP_SIZE) {
+		kprintf("exo: module %s refused: bad module bounds\n", name);
+		return;
+	}
+	struct env *e = env_alloc(0, name);
+	if (!e) {
+		kprintf("exo: module %s refused: out of memory\n", name);
+		return;
+	}
+	e->rights = RIGHT_CONSOLE | RIGHT_MACHINE;
+	if (env_load_elf(e, phys_to_virt(m->start), m->end - m->start, argv, argc, &err) < 0) {
+		kprintf("exo: module %s refused: %s\n", name, err);
+		env_destroy(e, NULL);
+	}
+}
+
+void kmain(uint32_t magic, uint64_t mbi_pa)
+{
+	console_init();
+	if (magic != MB2_BOOT_MAGIC) {
+		kprintf("exo: not started by a Multiboot2 loader (magic 0x%x); halting\n", magic);
+		machine_halt(EXIT_HALTED);
+	}
+	if (mb2_parse(phys_to_virt(mbi_pa), 1ull << 20, &mb) < 0) {
+		kprintf("exo: malformed Multiboot2 boot information; halting\n");
+		machine_halt(EXIT_HALTED);
+	}
+	test_mode = cmdline_opt(mb.cmdline, "test") != NULL;
+	gdt_init(&cpu0, (uint64_t)cpu0_kstack + KSTACK_SIZE);
+	idt_init();
+	fpu_init();
+
+	unsigned nranges = memory_init(mbi_pa);
+	frames_init(nranges);
+	kprintf("exo %s: x86-64 exokernel, %lu MiB usable memory, %u boot modules\n",
+		KERNEL_VERSION, (frames.nfree * PAGE_SIZE) >> 20, mb.nmods);
+	if (cmdline_opt(mb.cmdline, "selftest-panic"))
+		panic("deliberate panic (selftest-panic)");
+	const char *nmods = cmdline_opt(mb.cmdline, "modules");
+	if (nmods && *nmods && parse_u64(nmods) != mb.nmods)
+		kprintf("exo: %lu boot modules named, %u loaded: a module file is missing\n",
+			parse_u64(nmods), mb.nmods);
+	if (mb.truncated)
+		kprintf("exo: boot information truncated: some modules or memory ignored\n");
+	pmap_init();
+	pic_init();
+	uart_enable_rx_irq();
+	pic_unmask(4);
+	acpi_init(mb.rsdp, mb.rsdp_len);
+
+	for (unsigned i = 0; i < mb.nmods; i++)
+		start_module(&mb.mods[i]);
+	schedule();
+}

@@ -1,0 +1,86 @@
+/*
+ * trap.c - what happens on an interrupt or exception.
+ *
+ * From ring 3: the environment's registers are saved in its struct env;
+ * a device interrupt is handled and the environment resumes; an exception
+ * kills the environment with a message naming the fault and the address
+ * (delivering exceptions to the environment's own handler is the next step
+ * of the ABI). From ring 0: interrupts are handled and return; an
+ * exception is a kernel bug and panics.
+ */
+#include "kernel.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/pic.h"
+#include "console.h"
+#include "env.h"
+#include "panic.h"
+
+#define IRQ_COM1 4
+
+static const char *const exception_names[32] = {
+	[T_DE] = "divide error", [T_DB] = "debug", [T_NMI] = "non-maskable interrupt",
+	[T_BP] = "breakpoint", [T_OF] = "overflow", [T_BR] = "bound range exceeded",
+	[T_UD] = "invalid opcode", [T_NM] = "device not available", [T_DF] = "double fault",
+	[T_TS] = "invalid TSS", [T_NP] = "segment not present", [T_SS] = "stack fault",
+	[T_GP] = "general protection fault", [T_PF] = "page fault",
+	[T_MF] = "x87 floating-point error", [T_AC] = "alignment check",
+	[T_MC] = "machine check", [T_XM] = "SIMD floating-point error",
+};
+
+/* Name of exception vector v, for messages. */
+const char *trap_name(uint64_t v)
+{
+	if (v < 32 && exception_names[v])
+		return exception_names[v];
+	return v < 32 ? "reserved exception" : "interrupt";
+}
+
+static void irq(uint64_t vector)
+{
+	unsigned line = vector - T_IRQ0;
+	if ((line == 7 || line == 15) && pic_spurious(line))
+		return;
+	if (line == IRQ_COM1) {
+		console_intr();
+		env_wake_console();
+	}
+	pic_eoi(line);
+}
+
+static void user_fault(struct env *e, const struct trapframe *tf)
+{
+	char why[160];
+	if (tf->vector == T_PF)
+		ksnprintf(why, sizeof(why),
+			  "killed: page fault at va 0x%lx, rip 0x%lx, error 0x%lx", read_cr2(),
+			  tf->rip, tf->error);
+	else
+		ksnprintf(why, sizeof(why), "killed: %s at rip 0x%lx", trap_name(tf->vector),
+			  tf->rip);
+	env_destroy(e, why);
+}
+
+/* Called by vectors.S with the saved registers. */
+void trap(struct trapframe *tf)
+{
+	bool from_user = (tf->cs & 3) == 3;
+	bool is_irq = tf->vector >= T_IRQ0;
+
+	if (!from_user) {
+		if (is_irq) {
+			irq(tf->vector);
+			return;
+		}
+		panic_tf(tf, "%s in the kernel", trap_name(tf->vector));
+	}
+
+	struct env *e = this_cpu()->env;
+	assert(e);
+	e->tf = *tf;
+	if (is_irq) {
+		irq(tf->vector);
+		env_run(e);
+	}
+	user_fault(e, tf);
+	schedule();
+}

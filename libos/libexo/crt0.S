@@ -1,0 +1,32 @@
+/*
+ * crt0.S - process entry for every user program.
+ *
+ * The kernel starts a program at _start in ring 3 with every register zero
+ * except rsp, which is 16-byte aligned and points at
+ *
+ *     argc | argv[0] ... argv[argc-1] | NULL | envp[0] ... | NULL | auxv ... | AT_NULL
+ *
+ * (the System V x86-64 psABI §3.4.1 layout). _start hands argc, argv and
+ * envp to __libexo_start (start.c), which runs the C start-up and never
+ * returns. The auxv is not used yet.
+ */
+	.text
+	.globl	_start
+	.type	_start, @function
+_start:
+	.cfi_startproc
+	.cfi_undefined rip		/* outermost frame: debuggers stop unwinding here */
+	xorl	%ebp, %ebp
+	movq	(%rsp), %rdi		/* argc */
+	leaq	8(%rsp), %rsi		/* argv */
+	leaq	8(%rsi,%rdi,8), %rdx	/* envp = &argv[argc + 1] */
+	andq	$-16, %rsp		/* psABI: 16-byte aligned at the call */
+	call	__libexo_start
+	/* Not reached: __libexo_start ends in exit(). Should it ever return,
+	 * destroy the environment rather than run off the end. */
+	call	__libexo_halt
+	ud2
+	.cfi_endproc
+	.size	_start, . - _start
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,127 @@
+#!/bin/bash
+# Run the test suites and print one closing line: "N passed, N failed".
+#
+#   tools/run-tests.sh              unit tests, then QEMU integration tests
+#   tools/run-tests.sh --unit-only  unit tests only (make check)
+#   tools/run-tests.sh NAME...      only these integration tests
+#
+# Integration tests are tests/integration/NAME.test files (see the README
+# there). Each boots its own ISO under QEMU and is judged by QEMU's exit
+# status and by lines that must appear on the serial console, in order.
+set -u
+cd "$(dirname "$0")/.."
+B=build
+passed=0 failed=0 failures=()
+TEST_TIMEOUT=${TEST_TIMEOUT:-90}
+
+note_unit() { # binary
+	local out line
+	out=$("$1" 2>&1)
+	local rc=$?
+	line=$(printf '%s\n' "$out" | grep -E '^unit: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+	if [ -z "$line" ]; then
+		printf '%s\n' "$out" | tail -n 30
+		echo "FAIL $1 (exit $rc, no summary)"
+		failed=$((failed + 1)) failures+=("$1")
+		return
+	fi
+	local p f
+	p=$(echo "$line" | awk '{ print $2 }')
+	f=$(echo "$line" | awk '{ print $4 }')
+	if [ "$f" != 0 ] || [ "$rc" != 0 ]; then
+		printf '%s\n' "$out" | grep -E -B2 -A6 'FAILED|Test: .*FAILED|ERROR' | head -n 60
+		failures+=("$1")
+	fi
+	echo "${1##*/}: $p passed, $f failed"
+	passed=$((passed + p)) failed=$((failed + f))
+}
+
+# run_integration NAME: build the ISO the .test file describes, boot it,
+# judge it.
+run_integration() {
+	local name=$1 spec=tests/integration/$1.test
+	local modules=() kargs="test" status=1 expect=() input="" timeout=$TEST_TIMEOUT
+	# shellcheck source=/dev/null
+	. "$spec"
+	local dir=$B/tests/$name.run
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	local mods=() m
+	for m in "${modules[@]}"; do
+		case $m in
+		@*) mods+=("$m") ;;
+		*) mods+=("$B/$m") ;;
+		esac
+	done
+	if ! tools/mkiso.sh "$dir/test.iso" "$B/kernel/kernel.elf" "$kargs" "${mods[@]}" 2>"$dir/mkiso.err"; then
+		echo "FAIL $name: cannot build the ISO"
+		cat "$dir/mkiso.err"
+		failed=$((failed + 1)) failures+=("$name")
+		return
+	fi
+	local start=$SECONDS
+	printf '%b' "$input" | timeout -k 5 "$timeout" qemu-system-x86_64 \
+		-machine pc -accel "${ACCEL:-tcg}" -cpu max -smp "${SMP:-2}" -m "${MEM:-512M}" \
+		-display none -no-reboot -monitor none -serial stdio \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-cdrom "$dir/test.iso" -boot d >"$dir/serial.log" 2>"$dir/qemu.err"
+	local rc=$?
+	local why=""
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		why="timed out after ${timeout}s"
+	elif [ "$rc" != "$status" ]; then
+		why="QEMU exit status $rc, expected $status"
+	fi
+	# Expected lines must appear in this order.
+	if [ -z "$why" ]; then
+		tr -d '\r' <"$dir/serial.log" >"$dir/serial.txt"
+		local from=1 e n
+		for e in "${expect[@]}"; do
+			n=$(tail -n +"$from" "$dir/serial.txt" | grep -a -n -F -m 1 -- "$e" | cut -d: -f1)
+			if [ -z "$n" ]; then
+				why="missing line: $e"
+				break
+			fi
+			from=$((from + n - 1))
+		done
+	fi
+	if [ -z "$why" ]; then
+		echo "PASS $name ($((SECONDS - start))s)"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name: $why"
+		echo "---- last serial lines of $name ($dir/serial.log):"
+		tr -d '\r' <"$dir/serial.log" | tail -n 25
+		[ -s "$dir/qemu.err" ] && { echo "---- qemu stderr:"; tail -n 5 "$dir/qemu.err"; }
+		echo "----"
+		failed=$((failed + 1)) failures+=("$name")
+	fi
+}
+
+unit_only=0
+names=()
+for a in "$@"; do
+	case $a in
+	--unit-only) unit_only=1 ;;
+	*) names+=("$a") ;;
+	esac
+done
+
+if [ ${#names[@]} = 0 ]; then
+	note_unit $B/unit/run-tests
+	note_unit $B/unit/run-tests-san
+fi
+if [ $unit_only = 0 ]; then
+	if [ ${#names[@]} = 0 ]; then
+		for f in tests/integration/*.test; do
+			n=${f##*/}
+			names+=("${n%.test}")
+		done
+	fi
+	for n in "${names[@]}"; do
+		run_integration "$n"
+	done
+fi
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
