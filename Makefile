@@ -149,13 +149,18 @@ iso: $(ISO)
 deps:
 	@tools/deps.sh $(DEPS)
 
+# EXTRA=DIR: every file of DIR rides along as a data module named
+# data:/extra/FILE (until the root file system holds them under /extra).
+RUN_ISO := $(if $(EXTRA),$(BUILD)/exo-extra.iso,$(ISO))
 run: deps
-	$(MAKE) all
-	tools/qemu.sh $(ISO) ACCEL=$(ACCEL) SMP=$(SMP) MEM=$(MEM)
+	@$(MAKE) --no-print-directory all
+	$(if $(EXTRA),tools/mkiso.sh $(RUN_ISO) $(KERNEL) "" $(BUILD)/apps/$(FIRST) \
+		$$(find $(EXTRA) -maxdepth 1 -type f -printf '%p=data:/extra/%f\n'))
+	tools/qemu.sh $(RUN_ISO) ACCEL=$(ACCEL) SMP=$(SMP) MEM=$(MEM)
 
 gdb: deps
-	$(MAKE) all
-	@echo "attach with: gdb -ex 'target remote :1234' -ex 'symbol-file $(KERNEL)'"
+	@$(MAKE) --no-print-directory all
+	@echo "attach with: gdb $(KERNEL) -ex 'target remote :1234'"
 	tools/qemu.sh $(ISO) ACCEL=$(ACCEL) SMP=$(SMP) MEM=$(MEM) GDB=1
 
 # Host unit tests: every hardware-free source, twice — plain and with

@@ -135,8 +135,10 @@ static void start_module(const struct mb2_module *m)
 	unsigned argc = split_args(m->cmdline, buf, sizeof(buf), argv);
 	const char *name = argc ? argv[0] : "(unnamed)";
 	const char *err = NULL;
-	if (argc && strncmp(name, "data:", 5) == 0)
-		return; /* a data module, for a libOS to find */
+	if (argc && strncmp(name, "data:", 5) == 0) {
+		kprintf("exo: data module %s (%lu bytes)\n", name + 5, m->end - m->start);
+		return; /* for a library OS to find */
+	}
 	if (m->end < m->start || m->end > KERNEL_PHYS_MAP_SIZE) {
 		kprintf("exo: module %s refused: bad module bounds\n", name);
 		return;
