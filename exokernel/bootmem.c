@@ -8,12 +8,11 @@
  * its end. Each output range costs O(n^2) in the number of entries, which
  * for the few dozen entries of a real map is nothing.
  *
- * Holes (non-available entries and reserved[] ranges) are rounded outward
- * to pages up front, and clipping bounds inward. Shrinking each final
- * range inward then gives the same result as the contract's "subtract,
- * then shrink", and because ranges are produced already merged, the count
- * is exact: -EXO_ERANGE means the answer really has more than max_out
- * ranges, never that some intermediate state did.
+ * Runs are found at byte precision and only then shrunk inward to pages,
+ * so available entries that touch at an unaligned address lose nothing at
+ * the seam. Because runs come out already merged, the count is exact:
+ * -EXO_ERANGE means the answer really has more than max_out ranges, never
+ * that some intermediate split did.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,8 +50,8 @@ static uint64_t page_up(uint64_t a)
 	return a > UINT64_MAX - PAGE_MASK ? UINT64_MAX : (a + PAGE_MASK) & ~PAGE_MASK;
 }
 
-/* Hole i of the sweep (i < n + nres), rounded outward to pages, in
- * [*base, *end). False if i names an available entry or an empty range. */
+/* Hole i of the sweep (i < n + nres) in [*base, *end). False if i names
+ * an available entry or an empty range. */
 static bool hole(const struct sweep *s, unsigned i, uint64_t *base, uint64_t *end)
 {
 	uint64_t b, len;
@@ -68,13 +67,12 @@ static bool hole(const struct sweep *s, unsigned i, uint64_t *base, uint64_t *en
 	}
 	if (len == 0)
 		return false;
-	*base = page_down(b);
-	*end = page_up(end_of(b, len));
+	*base = b;
+	*end = end_of(b, len);
 	return true;
 }
 
-/* Available entry i in [*base, *end), exact. False if not available or
- * empty. */
+/* Available entry i in [*base, *end). False if not available or empty. */
 static bool avail(const struct sweep *s, unsigned i, uint64_t *base, uint64_t *end)
 {
 	if (s->map[i].type != BOOTMEM_AVAILABLE || s->map[i].len == 0)
@@ -153,7 +151,7 @@ int bootmem_usable(const struct bootmem_entry *map, unsigned n,
 		   const struct bootmem_range *reserved, unsigned nres, uint64_t min_addr,
 		   uint64_t max_addr, struct bootmem_range *out, unsigned max_out)
 {
-	const struct sweep s = {map, n, reserved, nres};
+	const struct sweep s = { map, n, reserved, nres };
 	uint64_t p = page_up(min_addr), hi = page_down(max_addr);
 	unsigned count = 0;
 

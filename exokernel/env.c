@@ -7,38 +7,75 @@
 #include "kernel.h"
 #include "env.h"
 #include "pmap.h"
+#include "uaccess.h"
 #include "elf.h"
+#include "grant.h"
 
 #include <exo/layout.h>
 
 struct env envs[NENV];
+/* The public env table, mapped read-only into every env at EXO_UENVS. */
+struct exo_env_info env_info[NENV] __attribute__((aligned(4096)));
 static uint32_t generation[NENV];
 
+/* Charge bytes of kernel memory to e. Returns 0, or -EXO_ENOMEM if that
+ * would exceed its quota. */
+int kmem_charge(struct env *e, uint64_t bytes)
+{
+	if (bytes > e->kmem_limit - e->kmem_used)
+		return -EXO_ENOMEM;
+	e->kmem_used += bytes;
+	env_info[e->id & (NENV - 1)].kmem_used = e->kmem_used;
+	return 0;
+}
+
+/* Give back bytes charged to env id (nothing if it no longer exists). */
+void kmem_uncharge(uint32_t id, uint64_t bytes)
+{
+	struct env *e = env_lookup(id);
+	if (!e)
+		return;
+	assert(e->kmem_used >= bytes);
+	e->kmem_used -= bytes;
+	env_info[id & (NENV - 1)].kmem_used = e->kmem_used;
+}
+
+/* Copy e's public fields into the read-only env table. */
+void env_publish(const struct env *e)
+{
+	struct exo_env_info *i = &env_info[e->id & (NENV - 1)];
+	*i = (struct exo_env_info){
+		.id = e->id,
+		.status = e->status,
+		.parent = e->parent,
+		.rights = e->rights,
+		.kmem_limit = e->kmem_limit,
+		.kmem_used = e->kmem_used,
+		.pct_accept = e->entry[EXO_ENTRY_PCT].rip ? e->pct_accept : 0,
+		.cpu = this_cpu()->env == e ? this_cpu()->id : ~0u,
+	};
+	memcpy(i->name, e->name, sizeof(i->name));
+}
+
 /*
- * A fresh environment with an empty address space, not yet runnable.
- * Returns NULL when no slot or memory is left.
+ * A fresh environment with an empty address space, not yet runnable, with
+ * a kernel-memory quota of kmem bytes (the caller has charged it to
+ * parent, if any). Returns NULL when no slot, memory or quota is left.
  */
-struct env *env_alloc(uint32_t parent, const char *name)
+struct env *env_alloc(struct env *parent, const char *name, uint64_t kmem)
 {
 	for (unsigned i = 1; i < NENV; i++) {
 		struct env *e = &envs[i];
-		if (e->status != ENV_FREE || e->id != 0)
+		if (e->status != EXO_ENV_FREE)
 			continue;
-		uint64_t pml4 = pmap_create();
-		void *fpu = pml4 ? kalloc_page() : NULL;
-		if (!fpu) {
-			if (pml4)
-				pmap_destroy(pml4);
-			return NULL;
-		}
 		if (++generation[i] >= (1u << (32 - ENV_INDEX_BITS)) - 1)
 			generation[i] = 1;
 		memset(e, 0, sizeof(*e));
 		e->id = generation[i] << ENV_INDEX_BITS | i;
-		e->parent = parent;
-		e->pml4 = pml4;
-		e->fpu = fpu;
-		fpu_init_area(fpu);
+		e->status = EXO_ENV_NOT_RUNNABLE;
+		e->parent = parent ? parent->id : 0;
+		e->quota_from = e->parent;
+		e->kmem_limit = kmem;
 		size_t n = strlen(name);
 		if (n >= sizeof(e->name))
 			n = sizeof(e->name) - 1;
@@ -46,6 +83,16 @@ struct env *env_alloc(uint32_t parent, const char *name)
 		e->tf.cs = USER_CS;
 		e->tf.ss = USER_DS;
 		e->tf.rflags = RFLAGS_IF | RFLAGS_RESERVED1;
+		e->fpu = kalloc_page();
+		if (kmem < ENV_BASE_KMEM || !e->fpu || kmem_charge(e, 2 * PAGE_SIZE) < 0 ||
+		    pmap_create(e) < 0) {
+			if (e->fpu)
+				kfree_page(e->fpu);
+			memset(e, 0, sizeof(*e));
+			return NULL;
+		}
+		fpu_init_area(e->fpu);
+		env_publish(e);
 		return e;
 	}
 	return NULL;
@@ -55,36 +102,70 @@ struct env *env_alloc(uint32_t parent, const char *name)
 struct env *env_lookup(uint32_t id)
 {
 	uint32_t i = id & (NENV - 1);
-	if (i == 0 || envs[i].status == ENV_FREE || envs[i].id != id)
+	if (i == 0 || envs[i].status == EXO_ENV_FREE || envs[i].id != id)
 		return NULL;
 	return &envs[i];
 }
 
-static void free_owned_frames(uint32_t id)
+/* Settle the frames e owned: each one someone else holds a grant on passes
+ * to one such holder (preferring one that maps it), so memory shared with
+ * others lives on; the rest are freed. e's own mappings are gone already. */
+static void settle_frames(uint32_t id)
 {
-	for (uint64_t fn = 0; fn < frames.n; fn++)
-		if (frames.f[fn].owner == id && frames.f[fn].refs == 0)
-			frame_free(&frames, fn, id);
+	for (uint64_t fn = 0; fn < frames.n; fn++) {
+		struct frame *f = &frames.f[fn];
+		if (f->owner != id)
+			continue;
+		assert(f->owner_refs == 0);
+		if (f->grants == 0) {
+			assert(f->refs == 0);
+			frame_release(&frames, fn);
+			continue;
+		}
+		frame_pass_on(fn);
+	}
 }
 
 /*
- * Destroy e: tear down its address space and free the frames it owns.
- * why, if not NULL, is printed as "exo: env ID (NAME) WHY".
+ * Destroy e: wake whoever waits on it, hand its children to its parent,
+ * tear down its address space, settle its frames and grants, and return
+ * its quota to whoever gave it. why, if not NULL, is printed as
+ * "exo: env ID (NAME) WHY".
  */
 void env_destroy(struct env *e, const char *why)
 {
 	struct cpu *c = this_cpu();
+	uint32_t id = e->id;
 	if (why)
-		kprintf("exo: env %u (%s) %s\n", e->id, e->name, why);
+		kprintf("exo: env %u (%s) %s\n", id, e->name, why);
+	for (unsigned i = 1; i < NENV; i++) {
+		struct env *x = &envs[i];
+		if (x->status == EXO_ENV_FREE || x == e)
+			continue;
+		if (x->status == EXO_ENV_BLOCKED && x->block == BLOCK_PCT_REPLY &&
+		    x->pct_callee == id) {
+			x->tf.rax = (uint64_t)-EXO_EBADENV;
+			x->status = EXO_ENV_RUNNABLE;
+			x->block = BLOCK_NONE;
+		}
+		if (x->pct_caller == id)
+			x->pct_caller = 0;
+		if (x->parent == id) {
+			x->parent = e->parent;
+			env_publish(x);
+		}
+	}
 	if (c->env == e) {
 		write_cr3(pmap_kernel_root());
 		c->env = NULL;
 	}
-	pmap_destroy(e->pml4);
+	pmap_destroy(e);
 	kfree_page(e->fpu);
-	free_owned_frames(e->id);
-	e->status = ENV_FREE;
-	e->id = 0;
+	settle_frames(id);
+	grant_forget_env(id);
+	kmem_uncharge(e->quota_from, e->kmem_limit);
+	memset(&env_info[id & (NENV - 1)], 0, sizeof(struct exo_env_info));
+	memset(e, 0, sizeof(*e));
 }
 
 /* Allocate, zero and map one page for e at va. */
@@ -95,9 +176,9 @@ static int map_new_page(struct env *e, uint64_t va, uint64_t perm, void **kva)
 		return (int)fn;
 	void *p = phys_to_virt((uint64_t)fn << PAGE_SHIFT);
 	memset(p, 0, PAGE_SIZE);
-	int r = pmap_map(e->pml4, va, (uint64_t)fn, perm);
+	int r = pmap_map(e, va, (uint64_t)fn, perm);
 	if (r < 0) {
-		frame_free(&frames, (uint64_t)fn, e->id);
+		frame_release(&frames, (uint64_t)fn);
 		return r;
 	}
 	*kva = p;
@@ -189,7 +270,8 @@ int env_load_elf(struct env *e, const void *image, uint64_t size, const char *co
 		return r;
 	}
 	e->tf.rip = plan.entry;
-	e->status = ENV_RUNNABLE;
+	e->status = EXO_ENV_RUNNABLE;
+	env_publish(e);
 	return 0;
 }
 
@@ -198,10 +280,15 @@ void env_run(struct env *e)
 {
 	struct cpu *c = this_cpu();
 	if (c->env != e) {
-		if (c->env)
+		if (c->env) {
 			fpu_save(c->env->fpu);
+			env_info[c->env->id & (NENV - 1)].cpu = ~0u;
+		}
 		fpu_restore(e->fpu);
+		wrmsr(MSR_FS_BASE, e->fs_base);
+		wrmsr(MSR_KERNEL_GS_BASE, e->gs_base); /* becomes GS on the way out */
 		c->env = e;
+		env_info[e->id & (NENV - 1)].cpu = c->id;
 	}
 	if (read_cr3() != e->pml4)
 		write_cr3(e->pml4);
@@ -211,9 +298,46 @@ void env_run(struct env *e)
 /* Wake every environment waiting for console input. */
 void env_wake_console(void)
 {
-	for (unsigned i = 1; i < NENV; i++)
-		if (envs[i].status == ENV_BLOCKED_CONSOLE)
-			envs[i].status = ENV_RUNNABLE;
+	for (unsigned i = 1; i < NENV; i++) {
+		struct env *e = &envs[i];
+		if (e->status == EXO_ENV_BLOCKED && e->block == BLOCK_CONSOLE) {
+			e->status = EXO_ENV_RUNNABLE;
+			e->block = BLOCK_NONE;
+		}
+	}
+}
+
+/*
+ * Push an upcall frame (struct exo_upcall_frame) describing e's saved
+ * context onto the stack of entry point ep, and point e at the entry with
+ * rsp = rdi = the frame. A context already on that stack (a fault inside
+ * the handler) nests: the new frame goes EXO_UPCALL_GAP bytes below it.
+ * Returns 0, or -EXO_EFAULT if the frame cannot be written.
+ */
+int upcall_push(struct env *e, const struct entry_point *ep, uint64_t vector, uint64_t error,
+		uint64_t fault_va)
+{
+	struct trapframe *tf = &e->tf;
+	uint64_t top = ep->rsp;
+	uint64_t sp = top;
+	if (tf->rsp < top && tf->rsp >= top - EXO_UPCALL_STACK_MAX)
+		sp = tf->rsp - EXO_UPCALL_GAP;
+	sp = ALIGN_DOWN(sp - sizeof(struct exo_upcall_frame), 16);
+	struct exo_upcall_frame f = {
+		.vector = vector, .error = error, .fault_va = fault_va,
+		.rip = tf->rip, .rsp = tf->rsp, .rflags = tf->rflags,
+		.rax = tf->rax, .rbx = tf->rbx, .rcx = tf->rcx, .rdx = tf->rdx,
+		.rsi = tf->rsi, .rdi = tf->rdi, .rbp = tf->rbp,
+		.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11,
+		.r12 = tf->r12, .r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15,
+	};
+	if (copy_to_user(e, sp, &f, sizeof(f)) < 0)
+		return -EXO_EFAULT;
+	tf->rip = ep->rip;
+	tf->rsp = sp;
+	tf->rdi = sp;
+	tf->rflags = RFLAGS_IF | RFLAGS_RESERVED1;
+	return 0;
 }
 
 struct check_ctx {
@@ -225,8 +349,9 @@ static void check_leaf(void *ctx, uint64_t va, uint64_t pte)
 {
 	struct check_ctx *c = ctx;
 	uint64_t fn = (pte & PTE_ADDR) >> PAGE_SHIFT;
-	if (!(pte & PTE_U) || fn >= frames.n || frames.f[fn].owner != c->e->id) {
-		kprintf("exo: invariant: env %u maps va 0x%lx to frame 0x%lx it has no right to\n",
+	uint64_t need = pmap_pte_to_perm(pte) & (EXO_PERM_R | EXO_PERM_W | EXO_PERM_X);
+	if (!(pte & PTE_U) || fn >= frames.n || (frame_rights(fn, c->e->id) & need) != need) {
+		kprintf("exo: invariant: env %u maps va 0x%lx to frame 0x%lx beyond its rights\n",
 			c->e->id, va, fn);
 		c->bad++;
 		return;
@@ -234,32 +359,52 @@ static void check_leaf(void *ctx, uint64_t va, uint64_t pte)
 	frames.f[fn].scratch++;
 }
 
+static unsigned check_frame(uint64_t fn)
+{
+	struct frame *f = &frames.f[fn];
+	unsigned bad = 0;
+	unsigned grants = 0, grant_refs = 0;
+	for (uint32_t g = f->grant_head; g != GRANT_NONE && grants <= f->grants;
+	     g = grant_get(g)->next) {
+		grants++;
+		grant_refs += grant_get(g)->refs;
+		if (!env_lookup(grant_get(g)->holder))
+			bad++;
+	}
+	bool free = f->owner == FRAME_FREE;
+	if (f->scratch != f->refs || grants != f->grants || f->owner_refs + grant_refs != f->refs ||
+	    (free && (f->refs || f->grants)) || bad) {
+		kprintf("exo: invariant: frame 0x%lx owner %u refs %u (owner %u, grants %u) but %u "
+			"mappings, %u grants, %u dead holders\n",
+			fn, f->owner, f->refs, f->owner_refs, grant_refs, f->scratch, grants, bad);
+		bad++;
+	}
+	f->scratch = 0;
+	return bad ? 1 : 0;
+}
+
 /*
  * The kernel invariant checker: every user mapping names a frame its env
- * owns; no free frame is mapped; each frame's reference count equals the
- * number of page-table entries naming it; nfree matches the table.
- * Prints each violation and returns how many there were.
+ * has rights on with at least the mapping's permissions; no free frame is
+ * mapped or granted; each frame's reference counts equal the page-table
+ * entries naming it, split between owner and grant holders; grant lists
+ * are consistent and name live holders; nfree matches the table. Prints
+ * each violation and returns how many there were.
  */
 unsigned env_invariant_check(void)
 {
 	struct check_ctx c = {0};
 	for (unsigned i = 1; i < NENV; i++) {
-		if (envs[i].status == ENV_FREE)
+		if (envs[i].status == EXO_ENV_FREE)
 			continue;
 		c.e = &envs[i];
 		pmap_walk_user(envs[i].pml4, check_leaf, &c);
 	}
 	uint64_t nfree = 0;
 	for (uint64_t fn = 0; fn < frames.n; fn++) {
-		struct frame *f = &frames.f[fn];
-		if (f->owner == FRAME_FREE)
+		if (frames.f[fn].owner == FRAME_FREE)
 			nfree++;
-		if (f->scratch != f->refs) {
-			kprintf("exo: invariant: frame 0x%lx has refs %u but %u mappings\n", fn,
-				f->refs, f->scratch);
-			c.bad++;
-		}
-		f->scratch = 0;
+		c.bad += check_frame(fn);
 	}
 	if (nfree != frames.nfree) {
 		kprintf("exo: invariant: %lu free frames counted, table says %lu\n", nfree,

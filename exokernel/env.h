@@ -1,50 +1,80 @@
 /*
  * env.h - environments: the exokernel's unit of protection and accounting
  * (Engler et al., SOSP'95). An environment owns frames, has an address
- * space the kernel keeps, and runs in ring 3 with the register state saved
- * here whenever it is not on a CPU.
+ * space the kernel keeps, holds rights delegated from the root capability,
+ * pays for the kernel memory it causes to exist out of a quota, and runs
+ * in ring 3 with the register state saved here whenever it is not on a CPU.
  */
 #ifndef ENV_H
 #define ENV_H
 
 #include <stdint.h>
 
+#include <exo/types.h>
+
 #include "arch/x86_64/cpu.h"
 
-#define NENV 1024
+#define NENV EXO_NENV
 #define ENV_INDEX_BITS 10
+_Static_assert((1u << ENV_INDEX_BITS) == NENV, "env id layout");
 
-enum env_status {
-	ENV_FREE = 0,
-	ENV_RUNNABLE,
-	ENV_BLOCKED_CONSOLE, /* waiting in exo_cons_read for input */
+/* Kernel memory every environment costs: its slot, PML4 and XSAVE page. */
+#define ENV_BASE_KMEM (3 * 4096ull)
+/* Smallest quota a child may be created with (bytes). */
+#define ENV_MIN_KMEM (16 * 1024ull)
+/* Quota of an environment started from a boot module (bytes). */
+#define ENV_BOOT_KMEM (64ull << 20)
+
+/* Why a blocked environment waits. */
+enum env_block {
+	BLOCK_NONE = 0,
+	BLOCK_CONSOLE,   /* in exo_cons_read, for input; the call restarts */
+	BLOCK_PCT_WAIT,  /* in exo_pct_wait, for a protected control transfer */
+	BLOCK_PCT_REPLY, /* in exo_pct_call, for the callee's reply */
 };
 
-/* Rights an environment holds (delegated from the root capability). */
-#define RIGHT_CONSOLE (1u << 0) /* read and write the console */
-#define RIGHT_MACHINE (1u << 1) /* power off; leave QEMU through isa-debug-exit */
+struct entry_point {
+	uint64_t rip; /* 0 = not registered */
+	uint64_t rsp; /* top of its stack */
+};
 
 struct env {
 	uint32_t id;            /* generation << ENV_INDEX_BITS | index; never 0 */
-	enum env_status status;
-	uint32_t parent;        /* id of the creator, 0 for boot environments */
-	uint32_t rights;        /* RIGHT_* */
+	uint32_t status;        /* EXO_ENV_* */
+	enum env_block block;   /* why, when EXO_ENV_BLOCKED */
+	uint32_t parent;        /* who controls it: creator, or who inherited it */
+	uint32_t quota_from;    /* who gave the quota (gets it back on destroy) */
+	uint32_t rights;        /* EXO_RIGHT_* */
+	uint64_t kmem_limit;    /* kernel-memory quota, bytes */
+	uint64_t kmem_used;     /* bytes charged: page tables, grants, children's quotas */
 	uint64_t pml4;          /* physical address of the address space */
 	void *fpu;              /* x87/SSE/AVX save area (a kernel page) */
-	char name[32];
+	uint64_t fs_base, gs_base;
+	struct entry_point entry[EXO_NENTRIES];
+	uint32_t pct_accept;    /* EXO_PCT_* */
+	bool pct_busy;          /* serving a PCT that has not been replied to */
+	uint32_t pct_caller;    /* the env waiting for our reply, 0 if none */
+	uint32_t pct_callee;    /* while BLOCK_PCT_REPLY: whom we wait for */
+	char name[24];
 	struct trapframe tf;    /* user registers while not on a CPU */
 };
 
 extern struct env envs[NENV];
+extern struct exo_env_info env_info[NENV];
 
-struct env *env_alloc(uint32_t parent, const char *name);
+struct env *env_alloc(struct env *parent, const char *name, uint64_t kmem);
 struct env *env_lookup(uint32_t id);
 void env_destroy(struct env *e, const char *why);
+void env_publish(const struct env *e);
 int env_load_elf(struct env *e, const void *image, uint64_t size, const char *const *argv,
 		 unsigned argc, const char **err);
 void env_run(struct env *e) __attribute__((noreturn));
 void schedule(void) __attribute__((noreturn));
 void env_wake_console(void);
 unsigned env_invariant_check(void);
+int kmem_charge(struct env *e, uint64_t bytes);
+void kmem_uncharge(uint32_t id, uint64_t bytes);
+int upcall_push(struct env *e, const struct entry_point *ep, uint64_t vector, uint64_t error,
+		uint64_t fault_va);
 
 #endif

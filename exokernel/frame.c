@@ -73,30 +73,16 @@ int frame_alloc_specific(struct frame_table *t, uint64_t fn, uint32_t owner)
 }
 
 /*
- * Return frame fn, owned by owner, to the free pool. Returns 0, -EXO_EINVAL
- * if fn is out of range, -EXO_EPERM if owner does not own it, -EXO_EBUSY
- * if it is still mapped somewhere (unmap first).
+ * Put an allocated frame back in the free pool. The caller has checked
+ * that nobody maps it and no grant names it. Returns 0, or -EXO_EINVAL if
+ * fn is out of range or not allocated.
  */
-int frame_free(struct frame_table *t, uint64_t fn, uint32_t owner)
-{
-	if (fn >= t->n)
-		return -EXO_EINVAL;
-	if (t->f[fn].owner != owner || owner == FRAME_FREE || owner == FRAME_RESERVED)
-		return -EXO_EPERM;
-	if (t->f[fn].refs)
-		return -EXO_EBUSY;
-	t->f[fn].owner = FRAME_FREE;
-	t->nfree++;
-	return 0;
-}
-
-/* Hand an allocated frame to a new owner. Returns 0, -EXO_EINVAL if fn is
- * out of range or not allocated. */
-int frame_set_owner(struct frame_table *t, uint64_t fn, uint32_t owner)
+int frame_release(struct frame_table *t, uint64_t fn)
 {
 	if (fn >= t->n || t->f[fn].owner == FRAME_FREE || t->f[fn].owner == FRAME_RESERVED)
 		return -EXO_EINVAL;
-	t->f[fn].owner = owner;
+	t->f[fn] = (struct frame){.owner = FRAME_FREE};
+	t->nfree++;
 	return 0;
 }
 
@@ -104,4 +90,10 @@ int frame_set_owner(struct frame_table *t, uint64_t fn, uint32_t owner)
 bool frame_owned_by(const struct frame_table *t, uint64_t fn, uint32_t owner)
 {
 	return fn < t->n && t->f[fn].owner == owner;
+}
+
+/* True if fn is allocatable RAM (free or allocated), not a reserved frame. */
+bool frame_is_ram(const struct frame_table *t, uint64_t fn)
+{
+	return fn < t->n && t->f[fn].owner != FRAME_RESERVED;
 }

@@ -31,6 +31,7 @@ static struct cpu cpu0;
 static uint8_t cpu0_kstack[KSTACK_SIZE] __attribute__((aligned(16)));
 static struct mb2_info mb;
 static struct bootmem_range usable[64];
+static bool first_program = true;
 
 /* "key" or "key=value" in the kernel command line; returns the value
  * (possibly "") or NULL if absent. */
@@ -143,16 +144,20 @@ static void start_module(const struct mb2_module *m)
 		kprintf("exo: module %s refused: bad module bounds\n", name);
 		return;
 	}
-	struct env *e = env_alloc(0, name);
+	struct env *e = env_alloc(NULL, name, ENV_BOOT_KMEM);
 	if (!e) {
 		kprintf("exo: module %s refused: out of memory\n", name);
 		return;
 	}
-	e->rights = RIGHT_CONSOLE | RIGHT_MACHINE;
+	/* The first program holds the root capability; later boot modules,
+	 * trusted by whoever wrote grub.cfg, get the console and the machine. */
+	e->rights = first_program ? EXO_RIGHTS_ALL : EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE;
 	if (env_load_elf(e, phys_to_virt(m->start), m->end - m->start, argv, argc, &err) < 0) {
 		kprintf("exo: module %s refused: %s\n", name, err);
 		env_destroy(e, NULL);
+		return;
 	}
+	first_program = false;
 }
 
 void kmain(uint32_t magic, uint64_t mbi_pa)
@@ -184,6 +189,7 @@ void kmain(uint32_t magic, uint64_t mbi_pa)
 	if (mb.truncated)
 		kprintf("exo: boot information truncated: some modules or memory ignored\n");
 	pmap_init();
+	pmap_init_windows(env_info, sizeof(env_info));
 	pic_init();
 	uart_enable_rx_irq();
 	pic_unmask(4);

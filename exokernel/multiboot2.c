@@ -17,20 +17,20 @@
 
 #include "multiboot2.h"
 
-#define MB2_TAG_END 0
-#define MB2_TAG_CMDLINE 1
-#define MB2_TAG_LOADER 2
-#define MB2_TAG_MODULE 3
-#define MB2_TAG_MMAP 6
+#define MB2_TAG_END	 0
+#define MB2_TAG_CMDLINE	 1
+#define MB2_TAG_LOADER	 2
+#define MB2_TAG_MODULE	 3
+#define MB2_TAG_MMAP	 6
 #define MB2_TAG_ACPI_OLD 14
 #define MB2_TAG_ACPI_NEW 15
 
 /* Fixed parts (§3.6.1-§3.6.8, §3.6.11-§3.6.12), in bytes. */
-#define MB2_HDR_SIZE 8      /* u32 total_size, u32 reserved */
-#define MB2_TAG_SIZE 8      /* u32 type, u32 size */
-#define MB2_MODULE_SIZE 16  /* tag, u32 mod_start, u32 mod_end */
-#define MB2_MMAP_SIZE 16    /* tag, u32 entry_size, u32 entry_version */
-#define MB2_MMAP_ENTRY 24   /* u64 base_addr, u64 length, u32 type, u32 reserved */
+#define MB2_HDR_SIZE	 8  /* u32 total_size, u32 reserved */
+#define MB2_TAG_SIZE	 8  /* u32 type, u32 size */
+#define MB2_MODULE_SIZE	 16 /* tag, u32 mod_start, u32 mod_end */
+#define MB2_MMAP_SIZE	 16 /* tag, u32 entry_size, u32 entry_version */
+#define MB2_MMAP_ENTRY	 24 /* u64 base_addr, u64 length, u32 type, u32 reserved */
 #define MB2_RSDP_V1_SIZE 20 /* ACPI 6.4 §5.2.5.3, revision 0 */
 #define MB2_RSDP_V2_SIZE 36 /* ACPI 6.4 §5.2.5.3, revision 2 */
 
@@ -132,9 +132,9 @@ int mb2_parse(const void *mbi, uint64_t limit, struct mb2_info *out)
 		return -EXO_EINVAL;
 	out->total_size = total;
 
-	/* Invariant: off <= total, so total - off is the number of bytes
-	 * left. Each tag's size is checked against it before
-	 * anything past the tag header is read. */
+	/* Invariant: off <= total, so total - off is the number of bytes left.
+	 * Each tag's size is checked against it before anything past the tag
+	 * header is read. */
 	for (;;) {
 		const uint8_t *tag = base + off;
 		uint32_t type, size;

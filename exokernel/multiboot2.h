@@ -17,7 +17,7 @@
 #include "bootmem.h"
 
 #define MB2_MAX_MODULES 32
-#define MB2_MAX_MMAP 128
+#define MB2_MAX_MMAP	128
 
 /* A boot module: physical bytes [start, end) as the loader reported them
  * (not checked: end < start is possible and left for the caller). */
@@ -29,14 +29,18 @@ struct mb2_module {
 struct mb2_info {
 	const char *cmdline; /* kernel command line (tag 1), "" if none */
 	const char *loader;  /* boot loader name (tag 2), "" if none */
-	unsigned nmods;      /* modules (tag 3) in mods[], in tag order */
+	unsigned nmods;	     /* modules (tag 3) in mods[], in tag order */
 	struct mb2_module mods[MB2_MAX_MODULES];
 	unsigned nmmap; /* memory map entries (tag 6) in mmap[], in tag order */
 	struct bootmem_entry mmap[MB2_MAX_MMAP];
-	const void *rsdp;    /* copy of the ACPI RSDP: tag 15 (new) if present, else tag 14 (old), else NULL */
+	/* Copy of the ACPI RSDP: tag 15 (new) if present, else tag 14 (old),
+	 * else NULL. */
+	const void *rsdp;
 	uint32_t rsdp_len;   /* bytes at rsdp */
 	uint64_t total_size; /* bytes of the boot information */
-	bool truncated;      /* more modules or mmap entries than fit, or tags cut off or too short */
+	/* More modules or mmap entries than fit, or tags cut off or too short
+	 * for their fixed fields. */
+	bool truncated;
 };
 
 /*

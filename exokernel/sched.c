@@ -2,9 +2,10 @@
  * sched.c - choosing what runs next on this CPU.
  *
  * For now: round-robin over runnable environments, switching only when the
- * running one blocks or dies (no timer preemption yet). With nothing
- * runnable but someone blocked, the CPU sleeps in HLT until an interrupt;
- * with no environment left at all, the machine halts with a message.
+ * running one blocks, yields or dies (no timer preemption yet). With
+ * nothing runnable but someone blocked, the CPU sleeps in HLT until an
+ * interrupt; with nobody runnable or blocked (only environments nobody can
+ * start any more, or none at all), the machine halts with a message.
  */
 #include "kernel.h"
 #include "arch/x86_64/io.h"
@@ -19,11 +20,11 @@ void schedule(void)
 		bool waiting = false;
 		for (unsigned k = 1; k <= NENV; k++) {
 			unsigned i = (last + k) % NENV;
-			if (envs[i].status == ENV_RUNNABLE) {
+			if (envs[i].status == EXO_ENV_RUNNABLE) {
 				last = i;
 				env_run(&envs[i]);
 			}
-			if (envs[i].status != ENV_FREE)
+			if (envs[i].status == EXO_ENV_BLOCKED)
 				waiting = true;
 		}
 		if (!waiting) {

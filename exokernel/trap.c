@@ -3,10 +3,10 @@
  *
  * From ring 3: the environment's registers are saved in its struct env;
  * a device interrupt is handled and the environment resumes; an exception
- * kills the environment with a message naming the fault and the address
- * (delivering exceptions to the environment's own handler is the next step
- * of the ABI). From ring 0: interrupts are handled and return; an
- * exception is a kernel bug and panics.
+ * goes to the environment's own handler as an upcall (Aegis, JOS), or,
+ * if it registered none, kills it with a message naming the fault and the
+ * address. From ring 0: interrupts are handled and return; an exception
+ * is a kernel bug and panics.
  */
 #include "kernel.h"
 #include "arch/x86_64/cpu.h"
@@ -47,12 +47,30 @@ static void irq(uint64_t vector)
 	pic_eoi(line);
 }
 
+/* Exceptions an environment's own handler may take: not NMI, #DF or #MC,
+ * which are about the machine, not the program. */
+static bool deliverable(uint64_t v)
+{
+	return v < 32 && v != T_NMI && v != T_DF && v != T_MC;
+}
+
 static void user_fault(struct env *e, const struct trapframe *tf)
 {
 	char why[160];
+	const struct entry_point *ep = &e->entry[EXO_ENTRY_EXCEPTION];
+	uint64_t fault_va = tf->vector == T_PF ? read_cr2() : 0;
+	if (ep->rip && deliverable(tf->vector)) {
+		if (upcall_push(e, ep, tf->vector, tf->error, fault_va) == 0)
+			env_run(e);
+		ksnprintf(why, sizeof(why),
+			  "killed: %s at rip 0x%lx and no room for it on the exception stack",
+			  trap_name(tf->vector), tf->rip);
+		env_destroy(e, why);
+		return;
+	}
 	if (tf->vector == T_PF)
 		ksnprintf(why, sizeof(why),
-			  "killed: page fault at va 0x%lx, rip 0x%lx, error 0x%lx", read_cr2(),
+			  "killed: page fault at va 0x%lx, rip 0x%lx, error 0x%lx", fault_va,
 			  tf->rip, tf->error);
 	else
 		ksnprintf(why, sizeof(why), "killed: %s at rip 0x%lx", trap_name(tf->vector),

@@ -10,14 +10,13 @@
 #define COM1 0x3f8
 #define REG_DATA 0
 #define REG_IER 1
-#define REG_FCR 2
 #define REG_LCR 3
 #define REG_MCR 4
 #define REG_LSR 5
 #define LSR_DR 0x01
 #define LSR_THRE 0x20
 
-/* 115200 baud, 8 data bits, no parity, 1 stop bit; FIFOs on. */
+/* 115200 baud, 8 data bits, no parity, 1 stop bit. */
 void uart_init(void)
 {
 	outb(COM1 + REG_IER, 0);
@@ -25,7 +24,8 @@ void uart_init(void)
 	outb(COM1 + 0, 1);          /* 115200 / 1 */
 	outb(COM1 + 1, 0);
 	outb(COM1 + REG_LCR, 0x03);
-	outb(COM1 + REG_FCR, 0x01); /* FIFOs on (not cleared: input may wait), trigger 1 */
+	/* FCR is left alone: switching the FIFOs on or off clears them, and
+	 * input typed (or piped) before boot may be waiting there. */
 	outb(COM1 + REG_MCR, 0x0b); /* DTR, RTS, OUT2 (routes the IRQ) */
 }
 

@@ -51,19 +51,19 @@ struct elf64_phdr {
 };
 _Static_assert(sizeof(struct elf64_phdr) == 56, "Elf64_Phdr");
 
-#define EI_CLASS 4
-#define EI_DATA 5
-#define EI_VERSION 6
-#define ELFCLASS64 2
+#define EI_CLASS    4
+#define EI_DATA	    5
+#define EI_VERSION  6
+#define ELFCLASS64  2
 #define ELFDATA2LSB 1
-#define EV_CURRENT 1
-#define ET_EXEC 2
-#define EM_X86_64 62
-#define PN_XNUM 0xffff
-#define PT_LOAD 1
-#define PF_X 0x1
-#define PF_W 0x2
-#define PF_R 0x4
+#define EV_CURRENT  1
+#define ET_EXEC	    2
+#define EM_X86_64   62
+#define PN_XNUM	    0xffff
+#define PT_LOAD	    1
+#define PF_X	    0x1
+#define PF_W	    0x2
+#define PF_R	    0x4
 
 #define PAGE_MASK (EXO_PAGE_SIZE - 1)
 
@@ -120,7 +120,7 @@ static int check_seg(const struct elf64_phdr *ph, uint64_t size, uint64_t user_m
 
 static int check_ehdr(const struct elf64_ehdr *eh, uint64_t size)
 {
-	static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
+	static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
 
 	if (memcmp(eh->e_ident, magic, sizeof(magic)) != 0)
 		return SB_ELF_NOT_ELF;

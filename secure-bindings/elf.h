@@ -17,17 +17,17 @@
 
 /* One loadable segment, as validated. All values in bytes. */
 struct sb_elf_seg {
-	uint64_t vaddr;  /* first user virtual address, >= user_min */
-	uint64_t memsz;  /* bytes of memory, > 0; vaddr + memsz <= user_max */
+	uint64_t vaddr;	 /* first user virtual address, >= user_min */
+	uint64_t memsz;	 /* bytes of memory, > 0; vaddr + memsz <= user_max */
 	uint64_t offset; /* file offset of the first byte; offset % 4096 == vaddr % 4096 */
 	uint64_t filesz; /* bytes copied from the file, <= memsz; the rest is zeroed */
-	uint32_t perm;   /* EXO_PERM_R/W/X (exo/layout.h) from p_flags PF_R/W/X */
+	uint32_t perm;	 /* EXO_PERM_R/W/X (exo/layout.h) from p_flags PF_R/W/X */
 };
 
 /* What the loader does: map and fill seg[0..nseg), then jump to entry. */
 struct sb_elf_plan {
 	uint64_t entry; /* user virtual address inside an executable segment */
-	unsigned nseg;  /* 1..SB_ELF_MAX_SEGS */
+	unsigned nseg;	/* 1..SB_ELF_MAX_SEGS */
 	struct sb_elf_seg seg[SB_ELF_MAX_SEGS]; /* in program header order */
 };
 
@@ -35,9 +35,9 @@ struct sb_elf_plan {
 enum sb_elf_error {
 	SB_ELF_OK = 0,
 	SB_ELF_TRUNCATED,     /* shorter than an ELF header */
-	SB_ELF_NOT_ELF,       /* bad magic */
-	SB_ELF_NOT_64,        /* EI_CLASS is not ELFCLASS64 */
-	SB_ELF_NOT_LE,        /* EI_DATA is not ELFDATA2LSB */
+	SB_ELF_NOT_ELF,	      /* bad magic */
+	SB_ELF_NOT_64,	      /* EI_CLASS is not ELFCLASS64 */
+	SB_ELF_NOT_LE,	      /* EI_DATA is not ELFDATA2LSB */
 	SB_ELF_BAD_VERSION,   /* EI_VERSION or e_version is not EV_CURRENT */
 	SB_ELF_WRONG_MACHINE, /* e_machine is not EM_X86_64 */
 	SB_ELF_NOT_EXEC,      /* e_type is not ET_EXEC (e.g. PIE or relocatable) */
@@ -48,7 +48,7 @@ enum sb_elf_error {
 	SB_ELF_SEG_OVERLAP,   /* two segments share a 4 KiB page */
 	SB_ELF_SEG_ALIGN,     /* p_vaddr % 4096 != p_offset % 4096 */
 	SB_ELF_TOO_MANY_SEGS, /* more than SB_ELF_MAX_SEGS loadable segments */
-	SB_ELF_NO_SEGS,       /* no loadable segment */
+	SB_ELF_NO_SEGS,	      /* no loadable segment */
 	SB_ELF_BAD_ENTRY,     /* e_entry not inside a segment with PF_X */
 	SB_ELF_NERRORS
 };

@@ -48,7 +48,7 @@ int main(void)
 	CHECK_EQ(exo_page_map(EXO_AS_SELF, SCRATCH_VA, f, rw | 0x80), -EXO_EINVAL); /* bad bit */
 	CHECK_EQ(exo_page_map(EXO_AS_SELF, SCRATCH_VA, 1ULL << 40, rw), -EXO_EINVAL);
 	CHECK_EQ(exo_page_map(EXO_AS_SELF, SCRATCH_VA, 0x100, rw), -EXO_EPERM);   /* kernel frame */
-	CHECK_EQ(exo_page_map(12345, SCRATCH_VA, f, rw), -EXO_EINVAL);            /* bad handle */
+	CHECK_EQ(exo_page_map(12345, SCRATCH_VA, f, rw), -EXO_EBADENV);           /* bad handle */
 	CHECK_EQ(exo_page_unmap(EXO_AS_SELF, SCRATCH_VA), -EXO_EINVAL);           /* not mapped */
 
 	/* A good mapping works, and a mapped frame cannot be freed. */

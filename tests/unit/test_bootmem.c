@@ -16,10 +16,10 @@
 #include "bootmem.h"
 #include "unit.h"
 
-#define AVAIL 1
+#define AVAIL	 1
 #define RESERVED 2
-#define ACPI 3
-#define MAX_OUT 64
+#define ACPI	 3
+#define MAX_OUT	 64
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -45,8 +45,9 @@ static void assert_ranges(const struct bootmem_range *got, int n, const uint64_t
 	assert_well_formed(got, n);
 	for (int i = 0; i < n; i++) {
 		if (got[i].base != want[i][0] || got[i].base + got[i].len != want[i][1]) {
-			fprintf(stderr, "\nbootmem range %d: got [%#llx, %#llx), want [%#llx, %#llx)\n",
-				i, (unsigned long long)got[i].base,
+			fprintf(stderr,
+				"\nbootmem range %d: got [%#llx, %#llx), want [%#llx, %#llx)\n", i,
+				(unsigned long long)got[i].base,
 				(unsigned long long)(got[i].base + got[i].len),
 				(unsigned long long)want[i][0], (unsigned long long)want[i][1]);
 			CU_FAIL("wrong range");
@@ -56,23 +57,23 @@ static void assert_ranges(const struct bootmem_range *got, int n, const uint64_t
 
 /* QEMU's E820 map for -m 512M (SeaBIOS), plus what the kernel holds. */
 static const struct bootmem_entry qemu_map[] = {
-	{0x0, 0x9fc00, AVAIL},
-	{0x9fc00, 0x400, RESERVED},
-	{0xf0000, 0x10000, RESERVED},
-	{0x100000, 0x1fee0000, AVAIL},
-	{0x1ffe0000, 0x20000, RESERVED},
-	{0xfffc0000, 0x40000, RESERVED},
+	{ 0x0, 0x9fc00, AVAIL },	   /* low RAM */
+	{ 0x9fc00, 0x400, RESERVED },	   /* EBDA */
+	{ 0xf0000, 0x10000, RESERVED },	   /* BIOS */
+	{ 0x100000, 0x1fee0000, AVAIL },   /* RAM above 1 MiB */
+	{ 0x1ffe0000, 0x20000, RESERVED }, /* ACPI tables */
+	{ 0xfffc0000, 0x40000, RESERVED }, /* flash */
 };
 static const struct bootmem_range qemu_reserved[] = {
-	{0x100000, 0x123456}, /* kernel image, unaligned end */
-	{0x300000, 0x800},    /* a boot module */
-	{0x10000, 0x500},     /* boot information */
+	{ 0x100000, 0x123456 }, /* kernel image, unaligned end */
+	{ 0x300000, 0x800 },	/* a boot module */
+	{ 0x10000, 0x500 },	/* boot information */
 };
 static const uint64_t qemu_want[][2] = {
-	{0x1000, 0x10000},
-	{0x11000, 0x9f000},
-	{0x224000, 0x300000},
-	{0x301000, 0x1ffe0000},
+	{ 0x1000, 0x10000 },
+	{ 0x11000, 0x9f000 },
+	{ 0x224000, 0x300000 },
+	{ 0x301000, 0x1ffe0000 },
 };
 
 static void test_qemu_map(void)
@@ -82,9 +83,11 @@ static void test_qemu_map(void)
 			       ARRAY_LEN(qemu_reserved), 0x1000, UINT64_MAX, out, MAX_OUT);
 
 	assert_ranges(out, n, qemu_want, ARRAY_LEN(qemu_want));
-	CU_ASSERT_EQUAL(bootmem_total(out, n),
-			(0x10000 - 0x1000) + (0x9f000 - 0x11000) + (0x300000 - 0x224000) +
-				(0x1ffe0000 - 0x301000));
+	uint64_t want_total = 0;
+	for (unsigned i = 0; i < ARRAY_LEN(qemu_want); i++)
+		want_total += qemu_want[i][1] - qemu_want[i][0];
+	CU_ASSERT_EQUAL(bootmem_total(out, n), want_total);
+	CU_ASSERT_EQUAL(want_total, 0x1fe58000); /* about 510 MiB of 512 */
 }
 
 /* The same map in reverse and shuffled gives the same answer. */
@@ -93,7 +96,7 @@ static void test_unsorted(void)
 	struct bootmem_entry map[ARRAY_LEN(qemu_map)];
 	struct bootmem_range res[ARRAY_LEN(qemu_reserved)];
 	struct bootmem_range out[MAX_OUT];
-	static const unsigned perm[] = {3, 5, 0, 4, 1, 2};
+	static const unsigned perm[] = { 3, 5, 0, 4, 1, 2 };
 	int n;
 
 	for (unsigned i = 0; i < ARRAY_LEN(map); i++)
@@ -116,17 +119,17 @@ static void test_unsorted(void)
 static void test_overlaps(void)
 {
 	static const struct bootmem_entry map[] = {
-		{0x4000, 0x4000, RESERVED}, /* listed before the RAM it punches */
-		{0x0, 0x10000, AVAIL},
-		{0x6000, 0x1a000, AVAIL},  /* overlaps the first and the hole */
-		{0x18000, 0x2000, ACPI},   /* ACPI reclaimable is not free yet */
-		{0x1f000, 0x3000, AVAIL},  /* overlaps the end of the previous */
-		{0x21000, 0x1000, RESERVED},
+		{ 0x4000, 0x4000, RESERVED }, /* listed before the RAM it punches */
+		{ 0x0, 0x10000, AVAIL },
+		{ 0x6000, 0x1a000, AVAIL }, /* overlaps the first and the hole */
+		{ 0x18000, 0x2000, ACPI },  /* ACPI reclaimable is not free yet */
+		{ 0x1f000, 0x3000, AVAIL }, /* overlaps the end of the previous */
+		{ 0x21000, 0x1000, RESERVED },
 	};
 	static const uint64_t want[][2] = {
-		{0x0, 0x4000},
-		{0x8000, 0x18000},
-		{0x1a000, 0x21000},
+		{ 0x0, 0x4000 },
+		{ 0x8000, 0x18000 },
+		{ 0x1a000, 0x21000 },
 	};
 	struct bootmem_range out[MAX_OUT];
 	int n = bootmem_usable(map, ARRAY_LEN(map), NULL, 0, 0, UINT64_MAX, out, MAX_OUT);
@@ -138,12 +141,12 @@ static void test_overlaps(void)
 static void test_zero_length(void)
 {
 	static const struct bootmem_entry map[] = {
-		{0x5000, 0, AVAIL},         /* in a gap: adds nothing */
-		{0x10000, 0x10000, AVAIL},
-		{0x18000, 0, RESERVED},     /* inside RAM: splits nothing */
+		{ 0x5000, 0, AVAIL }, /* in a gap: adds nothing */
+		{ 0x10000, 0x10000, AVAIL },
+		{ 0x18000, 0, RESERVED }, /* inside RAM: splits nothing */
 	};
-	static const struct bootmem_range res[] = {{0x14000, 0}};
-	static const uint64_t want[][2] = {{0x10000, 0x20000}};
+	static const struct bootmem_range res[] = { { 0x14000, 0 } };
+	static const uint64_t want[][2] = { { 0x10000, 0x20000 } };
 	struct bootmem_range out[MAX_OUT];
 	int n = bootmem_usable(map, ARRAY_LEN(map), res, ARRAY_LEN(res), 0, UINT64_MAX, out,
 			       MAX_OUT);
@@ -156,15 +159,15 @@ static void test_zero_length(void)
 static void test_wrap(void)
 {
 	static const struct bootmem_entry map[] = {
-		{0x1000, 0x3000, AVAIL},
-		{0xfffffffffff00000ULL, 0x200000, AVAIL},        /* wraps */
-		{0xffffffffffff8000ULL, 0x100000, RESERVED},     /* wraps */
-		{0xfffffffffffff800ULL, UINT64_MAX, RESERVED},   /* wraps far */
+		{ 0x1000, 0x3000, AVAIL },
+		{ 0xfffffffffff00000ULL, 0x200000, AVAIL },	 /* wraps */
+		{ 0xffffffffffff8000ULL, 0x100000, RESERVED },	 /* wraps */
+		{ 0xfffffffffffff800ULL, UINT64_MAX, RESERVED }, /* wraps far */
 	};
-	static const struct bootmem_range res[] = {{UINT64_MAX - 0x10, 0x2000}};
+	static const struct bootmem_range res[] = { { UINT64_MAX - 0x10, 0x2000 } };
 	static const uint64_t want[][2] = {
-		{0x1000, 0x4000},
-		{0xfffffffffff00000ULL, 0xffffffffffff8000ULL},
+		{ 0x1000, 0x4000 },
+		{ 0xfffffffffff00000ULL, 0xffffffffffff8000ULL },
 	};
 	struct bootmem_range out[MAX_OUT];
 	int n = bootmem_usable(map, ARRAY_LEN(map), res, ARRAY_LEN(res), 0, UINT64_MAX, out,
@@ -173,8 +176,8 @@ static void test_wrap(void)
 	assert_ranges(out, n, want, ARRAY_LEN(want));
 
 	/* A wrapping available entry alone reaches the last whole page. */
-	static const struct bootmem_entry top[] = {{0xffffffffffffe000ULL, 0x3000, AVAIL}};
-	static const uint64_t want_top[][2] = {{0xffffffffffffe000ULL, 0xfffffffffffff000ULL}};
+	static const struct bootmem_entry top[] = { { 0xffffffffffffe000ULL, 0x3000, AVAIL } };
+	static const uint64_t want_top[][2] = { { 0xffffffffffffe000ULL, 0xfffffffffffff000ULL } };
 	n = bootmem_usable(top, 1, NULL, 0, 0, UINT64_MAX, out, MAX_OUT);
 	assert_ranges(out, n, want_top, 1);
 }
@@ -182,25 +185,28 @@ static void test_wrap(void)
 static void test_nothing_usable(void)
 {
 	static const struct bootmem_entry map[] = {
-		{0x0, 0x100000, RESERVED},
-		{0x100000, 0x100000, AVAIL},
-		{0x180000, 0x800, AVAIL},
+		{ 0x0, 0x100000, RESERVED },
+		{ 0x100000, 0x100000, AVAIL },
+		{ 0x180000, 0x800, AVAIL },
 	};
-	static const struct bootmem_range res[] = {{0x100000, 0x100000}};
+	static const struct bootmem_range res[] = { { 0x100000, 0x100000 } };
 	struct bootmem_range out[MAX_OUT];
 
-	CU_ASSERT_EQUAL(bootmem_usable(map, ARRAY_LEN(map), res, 1, 0, UINT64_MAX, out, MAX_OUT), 0);
+	CU_ASSERT_EQUAL(bootmem_usable(map, ARRAY_LEN(map), res, 1, 0, UINT64_MAX, out, MAX_OUT),
+			0);
 	CU_ASSERT_EQUAL(bootmem_usable(NULL, 0, NULL, 0, 0, UINT64_MAX, out, MAX_OUT), 0);
-	CU_ASSERT_EQUAL(bootmem_usable(map, ARRAY_LEN(map), NULL, 0, 0, UINT64_MAX, out, 0), -EXO_ERANGE);
+	CU_ASSERT_EQUAL(bootmem_usable(map, ARRAY_LEN(map), NULL, 0, 0, UINT64_MAX, out, 0),
+			-EXO_ERANGE);
 	/* Empty or inverted window. */
-	CU_ASSERT_EQUAL(bootmem_usable(map, ARRAY_LEN(map), NULL, 0, 0x150000, 0x150000, out,
-				       MAX_OUT), 0);
-	CU_ASSERT_EQUAL(bootmem_usable(map, ARRAY_LEN(map), NULL, 0, 0x1a0000, 0x110000, out,
-				       MAX_OUT), 0);
-	CU_ASSERT_EQUAL(bootmem_usable(map, ARRAY_LEN(map), NULL, 0, 0x150001, 0x150fff, out,
-				       MAX_OUT), 0);
-	CU_ASSERT_EQUAL(bootmem_usable(map, ARRAY_LEN(map), NULL, 0, UINT64_MAX, UINT64_MAX, out,
-				       MAX_OUT), 0);
+	CU_ASSERT_EQUAL(
+		bootmem_usable(map, ARRAY_LEN(map), NULL, 0, 0x150000, 0x150000, out, MAX_OUT), 0);
+	CU_ASSERT_EQUAL(
+		bootmem_usable(map, ARRAY_LEN(map), NULL, 0, 0x1a0000, 0x110000, out, MAX_OUT), 0);
+	CU_ASSERT_EQUAL(
+		bootmem_usable(map, ARRAY_LEN(map), NULL, 0, 0x150001, 0x150fff, out, MAX_OUT), 0);
+	CU_ASSERT_EQUAL(
+		bootmem_usable(map, ARRAY_LEN(map), NULL, 0, UINT64_MAX, UINT64_MAX, out, MAX_OUT),
+		0);
 	CU_ASSERT_EQUAL(bootmem_total(out, 0), 0);
 }
 
@@ -209,13 +215,15 @@ static void test_nothing_usable(void)
 static void test_out_of_room(void)
 {
 	static const struct bootmem_entry map[] = {
-		{0x0, 0x10000, AVAIL},
-		{0x20000, 0x10000, AVAIL},
-		{0x40000, 0x10000, AVAIL},
+		{ 0x0, 0x10000, AVAIL },
+		{ 0x20000, 0x10000, AVAIL },
+		{ 0x40000, 0x10000, AVAIL },
 	};
 	/* Punches [0x4000, 0x5000) then covers [0x3000, 0x10000) wholly. */
-	static const struct bootmem_range res[] = {{0x4000, 0x1000}, {0x3000, 0xd000}};
-	static const uint64_t want[][2] = {{0x0, 0x3000}, {0x20000, 0x30000}, {0x40000, 0x50000}};
+	static const struct bootmem_range res[] = { { 0x4000, 0x1000 }, { 0x3000, 0xd000 } };
+	static const uint64_t want[][2] = { { 0x0, 0x3000 },
+					    { 0x20000, 0x30000 },
+					    { 0x40000, 0x50000 } };
 	struct bootmem_range out[MAX_OUT];
 	int n;
 
@@ -233,26 +241,23 @@ static void test_out_of_room(void)
 static void test_rounding(void)
 {
 	static const struct bootmem_entry map[] = {
-		{0x1234, 0x5678 - 0x1234, AVAIL},   /* -> [0x2000, 0x5000) */
-		{0x8800, 0x7ff, AVAIL},             /* inside one page: dropped */
-		{0x10000, 0x1800, AVAIL},           /* joined with the next ... */
-		{0x11800, 0x1800, AVAIL},           /* ... to [0x10000, 0x13000) */
-		{0x20000, 0x10000, AVAIL},
-		{0x23100, 0x100, RESERVED},         /* takes its whole page */
-		{0x40000, 0x1801, AVAIL},           /* a 1-byte gap is a seam: */
-		{0x41802, 0x1000, AVAIL},           /* [0x40000, 0x41000) and nothing */
+		{ 0x1234, 0x5678 - 0x1234, AVAIL }, /* -> [0x2000, 0x5000) */
+		{ 0x8800, 0x7ff, AVAIL },	    /* inside one page: dropped */
+		{ 0x10000, 0x1800, AVAIL },	    /* joined with the next ... */
+		{ 0x11800, 0x1800, AVAIL },	    /* ... to [0x10000, 0x13000) */
+		{ 0x20000, 0x10000, AVAIL },
+		{ 0x23100, 0x100, RESERVED }, /* takes its whole page */
+		{ 0x40000, 0x1801, AVAIL },   /* a 1-byte gap is a seam: */
+		{ 0x41802, 0x1000, AVAIL },   /* [0x40000, 0x41000) and nothing */
 	};
 	static const uint64_t want[][2] = {
-		{0x2000, 0x5000},
-		{0x10000, 0x13000},
-		{0x20000, 0x23000},
-		{0x24000, 0x30000},
-		{0x40000, 0x41000},
+		{ 0x2000, 0x5000 },   { 0x10000, 0x13000 }, { 0x20000, 0x23000 },
+		{ 0x24000, 0x30000 }, { 0x40000, 0x41000 },
 	};
 	static const uint64_t want_window[][2] = {
-		{0x11000, 0x13000},
-		{0x20000, 0x23000},
-		{0x24000, 0x2f000},
+		{ 0x11000, 0x13000 },
+		{ 0x20000, 0x23000 },
+		{ 0x24000, 0x2f000 },
 	};
 	struct bootmem_range out[MAX_OUT];
 	int n = bootmem_usable(map, ARRAY_LEN(map), NULL, 0, 0, UINT64_MAX, out, MAX_OUT);
@@ -265,7 +270,7 @@ static void test_rounding(void)
 
 static void test_total(void)
 {
-	static const struct bootmem_range r[] = {{0x1000, 0x2000}, {0x10000, 0x5000}};
+	static const struct bootmem_range r[] = { { 0x1000, 0x2000 }, { 0x10000, 0x5000 } };
 
 	CU_ASSERT_EQUAL(bootmem_total(r, 2), 0x7000);
 	CU_ASSERT_EQUAL(bootmem_total(r, 1), 0x2000);
@@ -277,7 +282,7 @@ static void test_total(void)
  * each 256-byte unit on its own: usable iff inside the window, inside some
  * available entry and inside no hole; then maximal runs shrunk to pages.
  */
-#define MODEL_UNIT 0x100ULL
+#define MODEL_UNIT  0x100ULL
 #define MODEL_UNITS 512
 static uint64_t rng_state = 0x243f6a8885a308d3ULL;
 
@@ -366,16 +371,16 @@ static void test_against_model(void)
 }
 
 static CU_TestInfo bootmem_tests[] = {
-	{"QEMU map with kernel and module", test_qemu_map},
-	{"unsorted map", test_unsorted},
-	{"overlapping available and reserved", test_overlaps},
-	{"zero-length entries", test_zero_length},
-	{"entries wrapping past 2^64", test_wrap},
-	{"no usable RAM", test_nothing_usable},
-	{"out array too small", test_out_of_room},
-	{"unaligned edges rounded inward", test_rounding},
-	{"total", test_total},
-	{"random maps against a model", test_against_model},
+	{ "QEMU map with kernel and module", test_qemu_map },
+	{ "unsorted map", test_unsorted },
+	{ "overlapping available and reserved", test_overlaps },
+	{ "zero-length entries", test_zero_length },
+	{ "entries wrapping past 2^64", test_wrap },
+	{ "no usable RAM", test_nothing_usable },
+	{ "out array too small", test_out_of_room },
+	{ "unaligned edges rounded inward", test_rounding },
+	{ "total", test_total },
+	{ "random maps against a model", test_against_model },
 	CU_TEST_INFO_NULL,
 };
 UNIT_SUITE(bootmem, bootmem_tests);

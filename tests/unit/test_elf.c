@@ -33,27 +33,27 @@ struct t_phdr {
 _Static_assert(sizeof(struct t_ehdr) == 64, "Elf64_Ehdr");
 _Static_assert(sizeof(struct t_phdr) == 56, "Elf64_Phdr");
 
-#define PT_LOAD 1
-#define PT_NOTE 4
+#define PT_LOAD	     1
+#define PT_NOTE	     4
 #define PT_GNU_STACK 0x6474e551
-#define PF_X 1
-#define PF_W 2
-#define PF_R 4
+#define PF_X	     1
+#define PF_W	     2
+#define PF_R	     4
 
-#define MAX_PH 20
+#define MAX_PH	 20
 #define BUF_SIZE 0x4000
 
 /* The valid image: text [0x400000, 0x401800) R+X from file offset 0,
  * data [0x403010, 0x405010) R+W with 0x100 bytes from offset 0x2010 (the
  * rest is bss), and a PT_GNU_STACK that must be ignored. */
-#define TEXT_VADDR 0x400000ULL
-#define TEXT_SIZE 0x1800ULL
-#define DATA_VADDR 0x403010ULL
-#define DATA_OFFSET 0x2010ULL
-#define DATA_FILESZ 0x100ULL
-#define DATA_MEMSZ 0x2000ULL
-#define ENTRY 0x401000ULL
-#define IMAGE_SIZE 0x2200ULL
+#define TEXT_VADDR   0x400000ULL
+#define TEXT_SIZE    0x1800ULL
+#define DATA_VADDR   0x403010ULL
+#define DATA_OFFSET  0x2010ULL
+#define DATA_FILESZ  0x100ULL
+#define DATA_MEMSZ   0x2000ULL
+#define ENTRY	     0x401000ULL
+#define IMAGE_SIZE   0x2200ULL
 #define IMAGE_NEEDED (DATA_OFFSET + DATA_FILESZ) /* shortest prefix that loads */
 
 struct image {
@@ -62,9 +62,25 @@ struct image {
 	uint64_t size; /* bytes of the file */
 };
 
+static struct t_phdr phdr(uint32_t type, uint32_t flags, uint64_t offset, uint64_t vaddr,
+			  uint64_t filesz, uint64_t memsz)
+{
+	struct t_phdr ph = {
+		.type = type,
+		.flags = flags,
+		.offset = offset,
+		.vaddr = vaddr,
+		.paddr = vaddr,
+		.filesz = filesz,
+		.memsz = memsz,
+		.align = 0x1000,
+	};
+	return ph;
+}
+
 static void valid_image(struct image *im)
 {
-	static const uint8_t ident[16] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
+	static const uint8_t ident[16] = { 0x7f, 'E', 'L', 'F', 2, 1, 1, 0 };
 
 	memset(im, 0, sizeof(*im));
 	memcpy(im->eh.ident, ident, sizeof(ident));
@@ -76,11 +92,9 @@ static void valid_image(struct image *im)
 	im->eh.ehsize = sizeof(struct t_ehdr);
 	im->eh.phentsize = sizeof(struct t_phdr);
 	im->eh.phnum = 3;
-	im->ph[0] = (struct t_phdr){PT_LOAD, PF_R | PF_X, 0, TEXT_VADDR, TEXT_VADDR,
-				    TEXT_SIZE, TEXT_SIZE, 0x1000};
-	im->ph[1] = (struct t_phdr){PT_LOAD, PF_R | PF_W, DATA_OFFSET, DATA_VADDR, DATA_VADDR,
-				    DATA_FILESZ, DATA_MEMSZ, 0x1000};
-	im->ph[2] = (struct t_phdr){PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 0, 16};
+	im->ph[0] = phdr(PT_LOAD, PF_R | PF_X, 0, TEXT_VADDR, TEXT_SIZE, TEXT_SIZE);
+	im->ph[1] = phdr(PT_LOAD, PF_R | PF_W, DATA_OFFSET, DATA_VADDR, DATA_FILESZ, DATA_MEMSZ);
+	im->ph[2] = phdr(PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0);
 	im->size = IMAGE_SIZE;
 }
 
@@ -136,7 +150,9 @@ static void test_valid(void)
 }
 
 /* Each mutation is the smallest change to the valid image that should
- * trip exactly one check. */
+ * trip exactly one check. (One line each reads best as a table, which
+ * clang-format would reflow.) */
+/* clang-format off */
 typedef void (*mutate_fn)(struct image *);
 
 #define MUT(name, ...)                                                           \
@@ -200,10 +216,10 @@ MUT(m_loads_empty, {
 })
 MUT(m_empty_load_garbage, {
 	/* memsz 0: ignored, however wild the rest. */
-	im->ph[2] = (struct t_phdr){PT_LOAD, PF_X, UINT64_MAX, UINT64_MAX, 0, 0, 0, 3};
+	im->ph[2] = phdr(PT_LOAD, PF_X, UINT64_MAX, UINT64_MAX, 0, 0);
 })
 MUT(m_other_type_garbage, {
-	im->ph[2] = (struct t_phdr){PT_NOTE, 0, UINT64_MAX, 0, 0, UINT64_MAX, UINT64_MAX, 0};
+	im->ph[2] = phdr(PT_NOTE, 0, UINT64_MAX, 0, UINT64_MAX, UINT64_MAX);
 })
 MUT(m_entry_in_data, im->eh.entry = DATA_VADDR)
 MUT(m_entry_past_text, im->eh.entry = TEXT_VADDR + TEXT_SIZE) /* same page, past memsz */
@@ -219,67 +235,67 @@ static void many_loads(struct image *im, unsigned n)
 {
 	im->eh.phnum = n;
 	for (unsigned i = 0; i < n; i++)
-		im->ph[i] = (struct t_phdr){PT_LOAD, PF_R | PF_X, 0, TEXT_VADDR + 0x1000 * i, 0,
-					    0x100, 0x100, 0x1000};
+		im->ph[i] = phdr(PT_LOAD, PF_R | PF_X, 0, TEXT_VADDR + 0x1000 * i, 0x100, 0x100);
 	im->eh.entry = TEXT_VADDR;
 }
 MUT(m_max_segs, many_loads(im, SB_ELF_MAX_SEGS))
 MUT(m_too_many_segs, many_loads(im, SB_ELF_MAX_SEGS + 1))
+/* clang-format on */
 
 static const struct {
 	const char *name;
 	mutate_fn mutate;
 	int err;
 } mutations[] = {
-	{"none", m_none, SB_ELF_OK},
-	{"63-byte file", m_short_header, SB_ELF_TRUNCATED},
-	{"empty file", m_empty_file, SB_ELF_TRUNCATED},
-	{"bad magic", m_bad_magic, SB_ELF_NOT_ELF},
-	{"ELFCLASS32", m_class32, SB_ELF_NOT_64},
-	{"big-endian", m_big_endian, SB_ELF_NOT_LE},
-	{"EI_VERSION 0", m_ident_version, SB_ELF_BAD_VERSION},
-	{"e_version 2", m_e_version, SB_ELF_BAD_VERSION},
-	{"EM_386", m_i386, SB_ELF_WRONG_MACHINE},
-	{"ET_DYN", m_pie, SB_ELF_NOT_EXEC},
-	{"ET_REL", m_relocatable, SB_ELF_NOT_EXEC},
-	{"e_phentsize 32", m_phentsize, SB_ELF_BAD_PHDRS},
-	{"phoff at end", m_phoff_past_end, SB_ELF_BAD_PHDRS},
-	{"phdrs straddle end", m_phoff_straddles, SB_ELF_BAD_PHDRS},
-	{"phoff + size wraps", m_phoff_wraps, SB_ELF_BAD_PHDRS},
-	{"phnum 0xfffe", m_phnum_huge, SB_ELF_BAD_PHDRS},
-	{"phnum PN_XNUM", m_phnum_xnum, SB_ELF_BAD_PHDRS},
-	{"filesz past end", m_seg_past_end, SB_ELF_SEG_TRUNCATED},
-	{"offset past end", m_seg_offset_past_end, SB_ELF_SEG_TRUNCATED},
-	{"offset + filesz wraps", m_seg_offset_wraps, SB_ELF_SEG_TRUNCATED},
-	{"filesz > memsz", m_filesz_gt_memsz, SB_ELF_SEG_SIZE},
-	{"vaddr page 0", m_page_zero, SB_ELF_SEG_RANGE},
-	{"vaddr below user_min", m_below_user_min, SB_ELF_SEG_RANGE},
-	{"vaddr kernel half", m_kernel_half, SB_ELF_SEG_RANGE},
-	{"vaddr non-canonical", m_noncanonical, SB_ELF_SEG_RANGE},
-	{"crosses user_max", m_crosses_user_max, SB_ELF_SEG_RANGE},
-	{"vaddr + memsz wraps", m_vaddr_wraps, SB_ELF_SEG_RANGE},
-	{"memsz 2^64-1", m_memsz_huge, SB_ELF_SEG_RANGE},
-	{"vaddr % 4096 != offset % 4096", m_misaligned, SB_ELF_SEG_ALIGN},
-	{"overlapping bytes", m_overlap_bytes, SB_ELF_SEG_OVERLAP},
-	{"sharing a page", m_overlap_page, SB_ELF_SEG_OVERLAP},
-	{"adjacent pages", m_adjacent_pages, SB_ELF_OK},
-	{"no PT_LOAD", m_no_loads, SB_ELF_NO_SEGS},
-	{"phnum 0", m_phnum_zero, SB_ELF_NO_SEGS},
-	{"only empty loads", m_loads_empty, SB_ELF_NO_SEGS},
-	{"empty load ignored", m_empty_load_garbage, SB_ELF_OK},
-	{"other type ignored", m_other_type_garbage, SB_ELF_OK},
-	{"entry in data", m_entry_in_data, SB_ELF_BAD_ENTRY},
-	{"entry past text", m_entry_past_text, SB_ELF_BAD_ENTRY},
-	{"entry 0", m_entry_zero, SB_ELF_BAD_ENTRY},
-	{"text not PF_X", m_entry_text_not_x, SB_ELF_BAD_ENTRY},
-	{"entry at end of X data", m_entry_data_x, SB_ELF_OK},
-	{"16 loads", m_max_segs, SB_ELF_OK},
-	{"17 loads", m_too_many_segs, SB_ELF_TOO_MANY_SEGS},
+	{ "none", m_none, SB_ELF_OK },
+	{ "63-byte file", m_short_header, SB_ELF_TRUNCATED },
+	{ "empty file", m_empty_file, SB_ELF_TRUNCATED },
+	{ "bad magic", m_bad_magic, SB_ELF_NOT_ELF },
+	{ "ELFCLASS32", m_class32, SB_ELF_NOT_64 },
+	{ "big-endian", m_big_endian, SB_ELF_NOT_LE },
+	{ "EI_VERSION 0", m_ident_version, SB_ELF_BAD_VERSION },
+	{ "e_version 2", m_e_version, SB_ELF_BAD_VERSION },
+	{ "EM_386", m_i386, SB_ELF_WRONG_MACHINE },
+	{ "ET_DYN", m_pie, SB_ELF_NOT_EXEC },
+	{ "ET_REL", m_relocatable, SB_ELF_NOT_EXEC },
+	{ "e_phentsize 32", m_phentsize, SB_ELF_BAD_PHDRS },
+	{ "phoff at end", m_phoff_past_end, SB_ELF_BAD_PHDRS },
+	{ "phdrs straddle end", m_phoff_straddles, SB_ELF_BAD_PHDRS },
+	{ "phoff + size wraps", m_phoff_wraps, SB_ELF_BAD_PHDRS },
+	{ "phnum 0xfffe", m_phnum_huge, SB_ELF_BAD_PHDRS },
+	{ "phnum PN_XNUM", m_phnum_xnum, SB_ELF_BAD_PHDRS },
+	{ "filesz past end", m_seg_past_end, SB_ELF_SEG_TRUNCATED },
+	{ "offset past end", m_seg_offset_past_end, SB_ELF_SEG_TRUNCATED },
+	{ "offset + filesz wraps", m_seg_offset_wraps, SB_ELF_SEG_TRUNCATED },
+	{ "filesz > memsz", m_filesz_gt_memsz, SB_ELF_SEG_SIZE },
+	{ "vaddr page 0", m_page_zero, SB_ELF_SEG_RANGE },
+	{ "vaddr below user_min", m_below_user_min, SB_ELF_SEG_RANGE },
+	{ "vaddr kernel half", m_kernel_half, SB_ELF_SEG_RANGE },
+	{ "vaddr non-canonical", m_noncanonical, SB_ELF_SEG_RANGE },
+	{ "crosses user_max", m_crosses_user_max, SB_ELF_SEG_RANGE },
+	{ "vaddr + memsz wraps", m_vaddr_wraps, SB_ELF_SEG_RANGE },
+	{ "memsz 2^64-1", m_memsz_huge, SB_ELF_SEG_RANGE },
+	{ "vaddr % 4096 != offset % 4096", m_misaligned, SB_ELF_SEG_ALIGN },
+	{ "overlapping bytes", m_overlap_bytes, SB_ELF_SEG_OVERLAP },
+	{ "sharing a page", m_overlap_page, SB_ELF_SEG_OVERLAP },
+	{ "adjacent pages", m_adjacent_pages, SB_ELF_OK },
+	{ "no PT_LOAD", m_no_loads, SB_ELF_NO_SEGS },
+	{ "phnum 0", m_phnum_zero, SB_ELF_NO_SEGS },
+	{ "only empty loads", m_loads_empty, SB_ELF_NO_SEGS },
+	{ "empty load ignored", m_empty_load_garbage, SB_ELF_OK },
+	{ "other type ignored", m_other_type_garbage, SB_ELF_OK },
+	{ "entry in data", m_entry_in_data, SB_ELF_BAD_ENTRY },
+	{ "entry past text", m_entry_past_text, SB_ELF_BAD_ENTRY },
+	{ "entry 0", m_entry_zero, SB_ELF_BAD_ENTRY },
+	{ "text not PF_X", m_entry_text_not_x, SB_ELF_BAD_ENTRY },
+	{ "entry at end of X data", m_entry_data_x, SB_ELF_OK },
+	{ "16 loads", m_max_segs, SB_ELF_OK },
+	{ "17 loads", m_too_many_segs, SB_ELF_TOO_MANY_SEGS },
 };
 
 static void test_mutations(void)
 {
-	bool seen[SB_ELF_NERRORS] = {false};
+	bool seen[SB_ELF_NERRORS] = { false };
 
 	for (size_t i = 0; i < sizeof(mutations) / sizeof(mutations[0]); i++) {
 		struct image im;
@@ -328,8 +344,7 @@ static void test_user_max_edge(void)
 	CU_ASSERT_EQUAL(sb_elf_check(file, im.size, 0x401000, EXO_USER_MAX, &plan),
 			SB_ELF_SEG_RANGE);
 	CU_ASSERT_EQUAL(sb_elf_check(file, im.size, 0x400000, 0x405010, &plan), SB_ELF_OK);
-	CU_ASSERT_EQUAL(sb_elf_check(file, im.size, 0x400000, 0x40500f, &plan),
-			SB_ELF_SEG_RANGE);
+	CU_ASSERT_EQUAL(sb_elf_check(file, im.size, 0x400000, 0x40500f, &plan), SB_ELF_SEG_RANGE);
 	/* Upper half window: no wrap when vaddr + memsz reaches 2^64 - 1. */
 	free(file);
 	valid_image(&im);
@@ -473,13 +488,13 @@ static void test_strerror(void)
 }
 
 static CU_TestInfo elf_tests[] = {
-	{"valid two-segment image", test_valid},
-	{"one mutation per error", test_mutations},
-	{"user window edges", test_user_max_edge},
-	{"every prefix", test_prefixes},
-	{"unaligned image", test_unaligned},
-	{"corrupted headers", test_fuzz_headers},
-	{"messages", test_strerror},
+	{ "valid two-segment image", test_valid },
+	{ "one mutation per error", test_mutations },
+	{ "user window edges", test_user_max_edge },
+	{ "every prefix", test_prefixes },
+	{ "unaligned image", test_unaligned },
+	{ "corrupted headers", test_fuzz_headers },
+	{ "messages", test_strerror },
 	CU_TEST_INFO_NULL,
 };
 UNIT_SUITE(elf, elf_tests);

@@ -25,6 +25,8 @@
 
 #include <stdint.h>
 
+#include <exo/types.h>
+
 /* "Any frame" for exo_frame_alloc. */
 #define EXO_FRAME_ANY (~0ULL)
 /* The caller's own address space, for exo_page_map and friends. */
@@ -44,10 +46,30 @@
 	X(8, page_unmap, 2, uint64_t, as, uint64_t, va)                            \
 	X(9, machine_poweroff, 0)                                                  \
 	X(10, debug_exit, 1, uint64_t, code)                                       \
-	X(11, invariant_check, 0)
+	X(11, invariant_check, 0)                                                  \
+	X(12, env_create, 1, uint64_t, kmem_bytes)                                 \
+	X(13, env_set_status, 2, uint64_t, envid, uint64_t, status)                \
+	X(14, env_get_regs, 2, uint64_t, envid, struct exo_regs *, regs)           \
+	X(15, env_set_regs, 2, uint64_t, envid, const struct exo_regs *, regs)     \
+	X(16, env_set_entry, 4, uint64_t, envid, uint64_t, which, uint64_t, rip, uint64_t, rsp) \
+	X(17, env_grant_rights, 2, uint64_t, envid, uint64_t, rights)              \
+	X(18, env_revoke_rights, 2, uint64_t, envid, uint64_t, rights)             \
+	X(19, frame_grant, 3, uint64_t, frame, uint64_t, envid, uint64_t, perm)    \
+	X(20, frame_revoke, 2, uint64_t, frame, uint64_t, envid)                   \
+	X(21, frame_transfer, 2, uint64_t, frame, uint64_t, envid)                 \
+	X(22, page_protect, 3, uint64_t, as, uint64_t, va, uint64_t, perm)         \
+	X(23, page_map_batch, 3, uint64_t, as, const struct exo_map_op *, ops, uint64_t, count) \
+	X(24, pct_call, 6, uint64_t, target, uint64_t, w0, uint64_t, w1, uint64_t, w2, \
+	  uint64_t, w3, uint64_t, grant)                                           \
+	X(25, pct_send, 6, uint64_t, target, uint64_t, w0, uint64_t, w1, uint64_t, w2, \
+	  uint64_t, w3, uint64_t, grant)                                           \
+	X(26, pct_reply, 4, uint64_t, w0, uint64_t, w1, uint64_t, w2, uint64_t, w3) \
+	X(27, pct_accept, 1, uint64_t, policy)                                     \
+	X(28, pct_wait, 0)                                                         \
+	X(29, yield, 1, uint64_t, envid)
 
 /* One past the highest call number. */
-#define EXO_NCALLS 12
+#define EXO_NCALLS 30
 
 /*
  * Helpers to turn "type, name" pairs into parameter lists and argument

@@ -1,0 +1,126 @@
+/*
+ * pct.c - protected control transfer (Engler et al., SOSP'95 §5.3): a
+ * synchronous or asynchronous call from one environment straight into
+ * another at the entry point the callee registered, with a few registers
+ * as the message and optionally a grant on a frame.
+ *
+ * The callee's current context is pushed as an upcall frame on its PCT
+ * stack (like an exception), so whatever it was doing resumes when its
+ * handler is done; the CPU goes to the callee without a scheduler decision
+ * and, on reply, straight back to the caller.
+ */
+#include "kernel.h"
+#include "grant.h"
+#include "pmap.h"
+#include "rights.h"
+#include "syscall.h"
+
+static long transfer(uint64_t target, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
+		     uint64_t grant, bool sync)
+{
+	struct env *me = self();
+	struct env *t = target <= UINT32_MAX && target ? env_lookup((uint32_t)target) : NULL;
+	if (!t)
+		return -EXO_EBADENV;
+	if (!t->entry[EXO_ENTRY_PCT].rip ||
+	    !sb_pct_permitted(t->pct_accept, me->id, t->id, me->parent, t->parent))
+		return -EXO_EPERM;
+	uint64_t gframe = grant >> 12, gperm = grant & 0xfff;
+	if (grant && (gframe >= frames.n || !sb_grant_perm_ok(gperm)))
+		return -EXO_EINVAL;
+	if (grant && !sb_perm_within(gperm, frame_rights(gframe, me->id)))
+		return -EXO_EPERM;
+	bool waiting = t->status == EXO_ENV_BLOCKED && t->block == BLOCK_PCT_WAIT;
+	if (t->pct_busy || !(t->status == EXO_ENV_RUNNABLE || waiting) ||
+	    this_cpu()->env == t)
+		return -EXO_EAGAIN;
+	if (waiting)
+		t->tf.rax = 0; /* exo_pct_wait returns 0 when the context resumes */
+	struct trapframe saved = t->tf;
+	if (upcall_push(t, &t->entry[EXO_ENTRY_PCT], EXO_UPCALL_PCT, 0, 0) < 0) {
+		t->tf = saved;
+		return -EXO_EAGAIN; /* no room on its PCT stack: its problem, not ours */
+	}
+	if (grant && t->id != frames.f[gframe].owner) {
+		long r = grant_add(gframe, t->id, me, (uint16_t)gperm);
+		if (r < 0) {
+			t->tf = saved;
+			return r;
+		}
+	}
+	t->tf.rdi = me->id;
+	t->tf.rsi = w0;
+	t->tf.rdx = w1;
+	t->tf.rcx = w2;
+	t->tf.r8 = w3;
+	t->tf.r9 = grant;
+	t->tf.rax = sync ? EXO_PCT_SYNC : 0;
+	t->status = EXO_ENV_RUNNABLE;
+	t->block = BLOCK_NONE;
+	t->pct_busy = true;
+	if (!sync)
+		return 0;
+	t->pct_caller = me->id;
+	me->status = EXO_ENV_BLOCKED;
+	me->block = BLOCK_PCT_REPLY;
+	me->pct_callee = t->id;
+	switch_to(t);
+	return SYSCALL_BLOCKED;
+}
+
+long sys_pct_call(uint64_t target, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
+		  uint64_t grant)
+{
+	return transfer(target, w0, w1, w2, w3, grant, true);
+}
+
+long sys_pct_send(uint64_t target, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
+		  uint64_t grant)
+{
+	return transfer(target, w0, w1, w2, w3, grant, false);
+}
+
+long sys_pct_reply(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
+{
+	struct env *me = self();
+	if (!me->pct_busy)
+		return -EXO_EINVAL;
+	me->pct_busy = false;
+	if (!me->pct_caller)
+		return 0; /* an asynchronous send: nobody waits */
+	struct env *c = env_lookup(me->pct_caller);
+	me->pct_caller = 0;
+	if (!c || c->status != EXO_ENV_BLOCKED || c->block != BLOCK_PCT_REPLY ||
+	    c->pct_callee != me->id)
+		return -EXO_EBADENV;
+	c->tf.rax = 0;
+	c->tf.rdi = w0;
+	c->tf.rsi = w1;
+	c->tf.rdx = w2;
+	c->tf.r10 = w3;
+	c->status = EXO_ENV_RUNNABLE;
+	c->block = BLOCK_NONE;
+	c->pct_callee = 0;
+	switch_to(c);
+	return 0;
+}
+
+long sys_pct_accept(uint64_t policy)
+{
+	if (policy & ~(uint64_t)(EXO_PCT_ANY | EXO_PCT_PARENT | EXO_PCT_CHILDREN))
+		return -EXO_EINVAL;
+	self()->pct_accept = (uint32_t)policy;
+	env_publish(self());
+	return 0;
+}
+
+long sys_pct_wait(void)
+{
+	struct env *me = self();
+	if (!me->entry[EXO_ENTRY_PCT].rip)
+		return -EXO_EINVAL; /* nothing could ever wake it */
+	me->tf.rax = 0;
+	me->status = EXO_ENV_BLOCKED;
+	me->block = BLOCK_PCT_WAIT;
+	return SYSCALL_BLOCKED;
+}

@@ -1,0 +1,155 @@
+/*
+ * sys_env.c - exokernel calls on environments: create (exofork), destroy,
+ * status, registers, entry points, rights.
+ *
+ * An environment controls itself and the environments it created (or
+ * inherited from a destroyed child); docs/abi.md gives each call's checks.
+ */
+#include "kernel.h"
+#include "rights.h"
+#include "syscall.h"
+#include "uaccess.h"
+
+long sys_env_id(void)
+{
+	return self()->id;
+}
+
+long sys_env_create(uint64_t kmem_bytes)
+{
+	struct env *p = self();
+	if (kmem_bytes < ENV_MIN_KMEM || kmem_bytes > (1ull << 40))
+		return -EXO_EINVAL;
+	if (kmem_charge(p, kmem_bytes) < 0)
+		return -EXO_ENOMEM;
+	struct env *c = env_alloc(p, p->name, kmem_bytes);
+	if (!c) {
+		kmem_uncharge(p->id, kmem_bytes);
+		return -EXO_ENOMEM;
+	}
+	return c->id;
+}
+
+long sys_env_destroy(uint64_t envid)
+{
+	long err;
+	struct env *e = controlled_env(envid, &err);
+	if (!e)
+		return err;
+	env_destroy(e, NULL);
+	return 0;
+}
+
+long sys_env_set_status(uint64_t envid, uint64_t status)
+{
+	long err;
+	struct env *e = controlled_env(envid, &err);
+	if (!e)
+		return err;
+	if (status != EXO_ENV_RUNNABLE && status != EXO_ENV_NOT_RUNNABLE)
+		return -EXO_EINVAL;
+	if (e->status == EXO_ENV_BLOCKED)
+		return -EXO_EBUSY; /* it is inside a call; it will come back on its own */
+	e->status = (uint32_t)status;
+	env_publish(e);
+	return 0;
+}
+
+long sys_env_get_regs(uint64_t envid, struct exo_regs *regs)
+{
+	long err;
+	struct env *e = controlled_env(envid, &err);
+	if (!e)
+		return err;
+	const struct trapframe *tf = &e->tf;
+	struct exo_regs r = {
+		.rax = tf->rax, .rbx = tf->rbx, .rcx = tf->rcx, .rdx = tf->rdx,
+		.rsi = tf->rsi, .rdi = tf->rdi, .rbp = tf->rbp, .rsp = tf->rsp,
+		.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11,
+		.r12 = tf->r12, .r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15,
+		.rip = tf->rip, .rflags = tf->rflags,
+		.fs_base = e->fs_base, .gs_base = e->gs_base,
+	};
+	return copy_to_user(self(), (uint64_t)regs, &r, sizeof(r));
+}
+
+long sys_env_set_regs(uint64_t envid, const struct exo_regs *regs)
+{
+	long err;
+	struct env *e = controlled_env(envid, &err);
+	if (!e)
+		return err;
+	if (e == self())
+		return -EXO_EINVAL; /* our registers are the ones this call returns into */
+	struct exo_regs r;
+	if (copy_from_user(self(), &r, (uint64_t)regs, sizeof(r)) < 0)
+		return -EXO_EFAULT;
+	if (!sb_regs_ok(&r))
+		return -EXO_EINVAL;
+	if (e->status == EXO_ENV_BLOCKED)
+		return -EXO_EBUSY;
+	struct trapframe *tf = &e->tf;
+	tf->rax = r.rax, tf->rbx = r.rbx, tf->rcx = r.rcx, tf->rdx = r.rdx;
+	tf->rsi = r.rsi, tf->rdi = r.rdi, tf->rbp = r.rbp, tf->rsp = r.rsp;
+	tf->r8 = r.r8, tf->r9 = r.r9, tf->r10 = r.r10, tf->r11 = r.r11;
+	tf->r12 = r.r12, tf->r13 = r.r13, tf->r14 = r.r14, tf->r15 = r.r15;
+	tf->rip = r.rip;
+	tf->rflags = sb_rflags_sanitize(r.rflags);
+	e->fs_base = r.fs_base;
+	e->gs_base = r.gs_base;
+	return 0;
+}
+
+long sys_env_set_entry(uint64_t envid, uint64_t which, uint64_t rip, uint64_t rsp)
+{
+	long err;
+	struct env *e = controlled_env(envid, &err);
+	if (!e)
+		return err;
+	if (sb_entry_check(which, rip, rsp) < 0)
+		return -EXO_EINVAL;
+	e->entry[which] = (struct entry_point){rip, rip ? rsp : 0};
+	env_publish(e);
+	return 0;
+}
+
+static struct env *rights_target(uint64_t envid, bool *is_child, long *err)
+{
+	struct env *e = envid <= UINT32_MAX && envid ? env_lookup((uint32_t)envid) : NULL;
+	if (!e) {
+		*err = -EXO_EBADENV;
+		return NULL;
+	}
+	*is_child = e->parent == self()->id;
+	return e;
+}
+
+long sys_env_grant_rights(uint64_t envid, uint64_t rights)
+{
+	bool child;
+	long err;
+	struct env *e = rights_target(envid, &child, &err);
+	if (!e)
+		return err;
+	int r = sb_delegate_check(self()->rights, rights, child);
+	if (r < 0)
+		return r;
+	e->rights |= (uint32_t)rights;
+	env_publish(e);
+	return 0;
+}
+
+long sys_env_revoke_rights(uint64_t envid, uint64_t rights)
+{
+	bool child;
+	long err;
+	struct env *e = rights_target(envid, &child, &err);
+	if (!e)
+		return err;
+	int r = sb_revoke_rights_check(self()->rights, rights, child);
+	if (r < 0)
+		return r;
+	e->rights &= ~(uint32_t)rights;
+	env_publish(e);
+	return 0;
+}
