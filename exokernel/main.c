@@ -32,6 +32,11 @@ static uint8_t cpu0_kstack[KSTACK_SIZE] __attribute__((aligned(16)));
 static struct mb2_info mb;
 static struct bootmem_range usable[64];
 static bool first_program = true;
+/* Published read-only at EXO_USYSINFO. */
+static union {
+	struct exo_sysinfo info;
+	uint8_t page[PAGE_SIZE];
+} sysinfo __attribute__((aligned(PAGE_SIZE)));
 
 /* "key" or "key=value" in the kernel command line; returns the value
  * (possibly "") or NULL if absent. */
@@ -189,7 +194,9 @@ void kmain(uint32_t magic, uint64_t mbi_pa)
 	if (mb.truncated)
 		kprintf("exo: boot information truncated: some modules or memory ignored\n");
 	pmap_init();
-	pmap_init_windows(env_info, sizeof(env_info));
+	sysinfo.info = (struct exo_sysinfo){
+		.nframes = frames.n, .nfree = frames.nfree, .ncpus = 1, .nenv = NENV};
+	pmap_init_windows(env_info, sizeof(env_info), &sysinfo);
 	pic_init();
 	uart_enable_rx_irq();
 	pic_unmask(4);

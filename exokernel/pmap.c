@@ -78,9 +78,10 @@ static void window_map(uint64_t va, uint64_t pa, uint64_t bytes)
 	}
 }
 
-/* Build the shared read-only window: the frame table at EXO_UFRAMES and
- * the public env table at EXO_UENVS. */
-void pmap_init_windows(void *env_info, uint64_t env_info_bytes)
+/* Build the shared read-only window: the frame table at EXO_UFRAMES, the
+ * public env table at EXO_UENVS, and the sysinfo page (page-aligned,
+ * PAGE_SIZE bytes) at EXO_USYSINFO. */
+void pmap_init_windows(void *env_info, uint64_t env_info_bytes, void *sysinfo)
 {
 	void *pdpt = kalloc_page();
 	if (!pdpt)
@@ -88,6 +89,7 @@ void pmap_init_windows(void *env_info, uint64_t env_info_bytes)
 	uinfo_pdpt = virt_to_phys(pdpt);
 	window_map(EXO_UFRAMES, virt_to_phys(frames.f), frames.n * sizeof(struct frame));
 	window_map(EXO_UENVS, virt_to_phys(env_info), env_info_bytes);
+	window_map(EXO_USYSINFO, virt_to_phys(sysinfo), PAGE_SIZE);
 }
 
 /* A new address space for e: empty user slots, the two windows, and the

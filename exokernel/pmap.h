@@ -31,7 +31,7 @@ struct env;
 extern struct frame_table frames;
 
 void pmap_init(void);
-void pmap_init_windows(void *env_info, uint64_t env_info_bytes);
+void pmap_init_windows(void *env_info, uint64_t env_info_bytes, void *sysinfo);
 uint64_t pmap_kernel_root(void);
 void *kalloc_page(void);
 void kfree_page(void *p);

@@ -28,10 +28,13 @@
  *
  * EXO_UFRAMES: the frame table, one struct exo_frame_info per frame.
  * EXO_UENVS: the environment table, one struct exo_env_info per slot.
+ * EXO_USYSINFO: facts about the machine (struct exo_sysinfo).
  */
 #define EXO_UVPT 0x00007f8000000000ULL
 #define EXO_UFRAMES 0x00007f0000000000ULL
 #define EXO_UENVS 0x00007f4000000000ULL
+/* EXO_USYSINFO: one struct exo_sysinfo (exo/types.h). */
+#define EXO_USYSINFO 0x00007f4001000000ULL
 
 /* Where the kernel puts the initial stack of a program it loads from a boot
  * module: EXO_USTACK_PAGES pages ending at EXO_USTACK_TOP. */

@@ -123,4 +123,14 @@ struct exo_env_info {
 };
 _Static_assert(sizeof(struct exo_env_info) == 64, "ABI: struct exo_env_info");
 
+/* Facts about the machine, read-only at EXO_USYSINFO. */
+struct exo_sysinfo {
+	uint64_t nframes;  /* entries in the frame table at EXO_UFRAMES */
+	uint64_t nfree;    /* free frames when last published (approximate) */
+	uint32_t ncpus;    /* CPUs running */
+	uint32_t nenv;     /* EXO_NENV */
+	uint64_t tsc_hz;   /* TSC ticks per second, 0 if unknown */
+};
+_Static_assert(sizeof(struct exo_sysinfo) == 32, "ABI: struct exo_sysinfo");
+
 #endif
