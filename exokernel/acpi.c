@@ -15,14 +15,14 @@
 /* Polls of PM1a_CNT while waiting for SCI_EN after ACPI_ENABLE, and while
  * waiting to lose power after SLP_EN. A port read costs about 1 us on real
  * chipsets (more in a VM exit), so these are ~1 s and ~100 ms. */
-#define SCI_EN_POLLS 1000000u
+#define SCI_EN_POLLS   1000000u
 #define POWEROFF_POLLS 100000u
 
 /* Where the RSDP may lie when no boot loader passed it (ACPI 6.x §5.2.5.1). */
 #define BDA_EBDA_SEGMENT 0x40e
-#define EBDA_SCAN_LEN 1024
-#define BIOS_ROM_BASE 0xe0000
-#define BIOS_ROM_END 0x100000
+#define EBDA_SCAN_LEN	 1024
+#define BIOS_ROM_BASE	 0xe0000
+#define BIOS_ROM_END	 0x100000
 /* Longest RSDP copy handed to the parser (revision 2 RSDPs are 36 bytes). */
 #define RSDP_MAX_LEN 1024
 

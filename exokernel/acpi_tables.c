@@ -21,19 +21,19 @@
 #define SDT_HDR_LEN ((uint32_t)sizeof(struct acpi_sdt_header))
 
 /* Does a FADT of len bytes contain the whole of field? */
-#define FADT_HAS(len, field)                                                                       \
+#define FADT_HAS(len, field) \
 	((len) >= offsetof(struct acpi_fadt, field) + sizeof(((struct acpi_fadt *)0)->field))
 
 /* AML opcodes and prefixes used here (ACPI 6.x §20.2). */
-#define AML_ZERO_OP 0x00
-#define AML_ONE_OP 0x01
-#define AML_NAME_OP 0x08
-#define AML_BYTE_PREFIX 0x0a
-#define AML_WORD_PREFIX 0x0b
+#define AML_ZERO_OP	 0x00
+#define AML_ONE_OP	 0x01
+#define AML_NAME_OP	 0x08
+#define AML_BYTE_PREFIX	 0x0a
+#define AML_WORD_PREFIX	 0x0b
 #define AML_DWORD_PREFIX 0x0c
 #define AML_QWORD_PREFIX 0x0e
-#define AML_PACKAGE_OP 0x12
-#define AML_ROOT_CHAR '\\'
+#define AML_PACKAGE_OP	 0x12
+#define AML_ROOT_CHAR	 '\\'
 
 /* Do the len bytes at p sum to 0 mod 256 (the ACPI checksum rule)? */
 static bool sum_zero(const void *p, uint64_t len)
@@ -52,8 +52,8 @@ static bool sum_zero(const void *p, uint64_t len)
  * bytes mappable, checksum zero. Returns 0 with the table in *tab and its
  * length in bytes in *len, or -EXO_EINVAL.
  */
-static int map_table(acpi_map_fn map, void *ctx, uint64_t pa, const char *sig,
-		     const uint8_t **tab, uint32_t *len)
+static int map_table(acpi_map_fn map, void *ctx, uint64_t pa, const char *sig, const uint8_t **tab,
+		     uint32_t *len)
 {
 	struct acpi_sdt_header h;
 	const void *p;
@@ -314,8 +314,7 @@ static int aml_integer(const uint8_t *aml, uint64_t end, uint64_t *pos, uint64_t
 
 /* Decode the _S5 package whose PackageOp is at aml[op] (ACPI 6.x §20.2.5.4
  * DefPackage := PackageOp PkgLength NumElements PackageElementList). */
-static int s5_package(const uint8_t *aml, uint64_t len, uint64_t op, uint16_t *typa,
-		      uint16_t *typb)
+static int s5_package(const uint8_t *aml, uint64_t len, uint64_t op, uint16_t *typa, uint16_t *typb)
 {
 	uint64_t start = op + 1, p = start, pkglen, end, a, b;
 	uint8_t nelem;

@@ -24,13 +24,13 @@
  * 1.0) ends after rsdt_addr: 20 bytes covered by checksum. Revision 2 adds
  * the rest, covered by ext_checksum over length bytes. */
 struct acpi_rsdp {
-	char signature[8];  /* "RSD PTR " */
-	uint8_t checksum;   /* bytes 0..19 sum to 0 mod 256 */
+	char signature[8]; /* "RSD PTR " */
+	uint8_t checksum;  /* bytes 0..19 sum to 0 mod 256 */
 	char oem_id[6];
-	uint8_t revision;   /* 0 = ACPI 1.0; 2 = ACPI 2.0 and later */
-	uint32_t rsdt_addr; /* physical address of the RSDT */
-	uint32_t length;    /* rev >= 2: bytes in this structure (36) */
-	uint64_t xsdt_addr; /* rev >= 2: physical address of the XSDT, 0 = none */
+	uint8_t revision;     /* 0 = ACPI 1.0; 2 = ACPI 2.0 and later */
+	uint32_t rsdt_addr;   /* physical address of the RSDT */
+	uint32_t length;      /* rev >= 2: bytes in this structure (36) */
+	uint64_t xsdt_addr;   /* rev >= 2: physical address of the XSDT, 0 = none */
 	uint8_t ext_checksum; /* rev >= 2: all length bytes sum to 0 mod 256 */
 	uint8_t reserved[3];
 } __attribute__((packed));
@@ -49,7 +49,7 @@ struct acpi_sdt_header {
 	char signature[4]; /* "RSDT", "XSDT", "FACP", "DSDT", "SSDT", ... */
 	uint32_t length;   /* bytes in the whole table, header included */
 	uint8_t revision;
-	uint8_t checksum;  /* all length bytes sum to 0 mod 256 */
+	uint8_t checksum; /* all length bytes sum to 0 mod 256 */
 	char oem_id[6];
 	char oem_table_id[8];
 	uint32_t oem_revision;
@@ -61,16 +61,16 @@ _Static_assert(offsetof(struct acpi_sdt_header, checksum) == 9, "SDT header.Chec
 
 /* Generic Address Structure (ACPI 6.x §5.2.3.2). */
 struct acpi_gas {
-	uint8_t space_id;   /* ACPI_GAS_* */
+	uint8_t space_id; /* ACPI_GAS_* */
 	uint8_t bit_width;
 	uint8_t bit_offset;
 	uint8_t access_size;
-	uint64_t address;   /* in the address space named by space_id */
+	uint64_t address; /* in the address space named by space_id */
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_gas) == 12, "GAS");
 
 #define ACPI_GAS_MEMORY 0 /* System Memory space */
-#define ACPI_GAS_IO 1     /* System I/O space */
+#define ACPI_GAS_IO	1 /* System I/O space */
 
 /* Fixed ACPI Description Table, signature "FACP" (ACPI 6.x §5.2.9).
  * Firmware may supply a shorter table (ACPI 1.0: 116 bytes; 2.0: 244;
@@ -78,19 +78,19 @@ _Static_assert(sizeof(struct acpi_gas) == 12, "GAS");
 struct acpi_fadt {
 	struct acpi_sdt_header header;
 	uint32_t firmware_ctrl;
-	uint32_t dsdt;          /* physical address of the DSDT (32-bit) */
-	uint8_t reserved0;      /* ACPI 1.0 INT_MODEL */
+	uint32_t dsdt;	   /* physical address of the DSDT (32-bit) */
+	uint8_t reserved0; /* ACPI 1.0 INT_MODEL */
 	uint8_t preferred_pm_profile;
 	uint16_t sci_int;
-	uint32_t smi_cmd;       /* I/O port of the SMI command port, 0 = none */
-	uint8_t acpi_enable;    /* value written to smi_cmd to enter ACPI mode */
+	uint32_t smi_cmd;    /* I/O port of the SMI command port, 0 = none */
+	uint8_t acpi_enable; /* value written to smi_cmd to enter ACPI mode */
 	uint8_t acpi_disable;
 	uint8_t s4bios_req;
 	uint8_t pstate_cnt;
 	uint32_t pm1a_evt_blk;
 	uint32_t pm1b_evt_blk;
-	uint32_t pm1a_cnt_blk;  /* I/O port of the PM1a control block, 0 = see X_ */
-	uint32_t pm1b_cnt_blk;  /* I/O port of the PM1b control block, 0 = none */
+	uint32_t pm1a_cnt_blk; /* I/O port of the PM1a control block, 0 = see X_ */
+	uint32_t pm1b_cnt_blk; /* I/O port of the PM1b control block, 0 = none */
 	uint32_t pm2_cnt_blk;
 	uint32_t pm_tmr_blk;
 	uint32_t gpe0_blk;
@@ -114,13 +114,13 @@ struct acpi_fadt {
 	uint8_t century;
 	uint16_t iapc_boot_arch;
 	uint8_t reserved1;
-	uint32_t flags;         /* ACPI 1.0 table ends after this field (116 bytes) */
+	uint32_t flags; /* ACPI 1.0 table ends after this field (116 bytes) */
 	struct acpi_gas reset_reg;
 	uint8_t reset_value;
 	uint16_t arm_boot_arch;
 	uint8_t fadt_minor_version;
 	uint64_t x_firmware_ctrl;
-	uint64_t x_dsdt;        /* 64-bit DSDT address; when nonzero, dsdt is ignored */
+	uint64_t x_dsdt; /* 64-bit DSDT address; when nonzero, dsdt is ignored */
 	struct acpi_gas x_pm1a_evt_blk;
 	struct acpi_gas x_pm1b_evt_blk;
 	struct acpi_gas x_pm1a_cnt_blk;
@@ -155,10 +155,10 @@ _Static_assert(offsetof(struct acpi_fadt, sleep_control_reg) == 244, "FADT.SLEEP
 #define ACPI_TABLE_MAX_LEN (16u << 20)
 
 /* PM1 control register bits (ACPI 6.x §4.8.3.2.1, "PM1 Control Registers"). */
-#define ACPI_PM1_SCI_EN (1u << 0)
+#define ACPI_PM1_SCI_EN	       (1u << 0)
 #define ACPI_PM1_SLP_TYP_SHIFT 10
-#define ACPI_PM1_SLP_TYP_MASK (7u << ACPI_PM1_SLP_TYP_SHIFT)
-#define ACPI_PM1_SLP_EN (1u << 13)
+#define ACPI_PM1_SLP_TYP_MASK  (7u << ACPI_PM1_SLP_TYP_SHIFT)
+#define ACPI_PM1_SLP_EN	       (1u << 13)
 
 /*
  * Returns a pointer to len readable bytes at physical address pa, or NULL if
@@ -168,11 +168,11 @@ typedef const void *(*acpi_map_fn)(uint64_t pa, uint64_t len, void *ctx);
 
 /* How to enter S5 on this machine, as found by acpi_parse_power. */
 struct acpi_power {
-	uint32_t pm1a_cnt, pm1b_cnt;  /* I/O ports of PM1a/PM1b control blocks (0 = absent) */
-	uint32_t smi_cmd;             /* I/O port to switch the chipset into ACPI mode, 0 = none */
-	uint8_t acpi_enable;          /* value to write to smi_cmd when SCI_EN is clear */
-	uint16_t slp_typa, slp_typb;  /* SLP_TYP values for S5 from \_S5, each 0..7 */
-	uint64_t dsdt;                /* physical address of the DSDT */
+	uint32_t pm1a_cnt, pm1b_cnt; /* I/O ports of PM1a/PM1b control blocks (0 = absent) */
+	uint32_t smi_cmd;	     /* I/O port to switch the chipset into ACPI mode, 0 = none */
+	uint8_t acpi_enable;	     /* value to write to smi_cmd when SCI_EN is clear */
+	uint16_t slp_typa, slp_typb; /* SLP_TYP values for S5 from \_S5, each 0..7 */
+	uint64_t dsdt;		     /* physical address of the DSDT */
 };
 
 /*

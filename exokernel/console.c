@@ -11,9 +11,9 @@
 #include "console.h"
 #include "uart.h"
 
-#define VGA_COLS 80
-#define VGA_ROWS 25
-#define VGA_ATTR 0x0700
+#define VGA_COLS   80
+#define VGA_ROWS   25
+#define VGA_ATTR   0x0700
 #define INPUT_SIZE 4096
 
 static uint16_t *const vga = (uint16_t *)(KERNEL_PHYS_MAP + 0xb8000);

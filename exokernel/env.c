@@ -261,7 +261,8 @@ int env_load_elf(struct env *e, const void *image, uint64_t size, const char *co
 				hi = seg->vaddr + seg->filesz;
 			if (lo < hi)
 				memcpy((char *)kva + (lo - va),
-				       (const char *)image + seg->offset + (lo - seg->vaddr), hi - lo);
+				       (const char *)image + seg->offset + (lo - seg->vaddr),
+				       hi - lo);
 		}
 	}
 	int r = setup_stack(e, argv, argc);
@@ -324,12 +325,27 @@ int upcall_push(struct env *e, const struct entry_point *ep, uint64_t vector, ui
 		sp = tf->rsp - EXO_UPCALL_GAP;
 	sp = ALIGN_DOWN(sp - sizeof(struct exo_upcall_frame), 16);
 	struct exo_upcall_frame f = {
-		.vector = vector, .error = error, .fault_va = fault_va,
-		.rip = tf->rip, .rsp = tf->rsp, .rflags = tf->rflags,
-		.rax = tf->rax, .rbx = tf->rbx, .rcx = tf->rcx, .rdx = tf->rdx,
-		.rsi = tf->rsi, .rdi = tf->rdi, .rbp = tf->rbp,
-		.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11,
-		.r12 = tf->r12, .r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15,
+		.vector = vector,
+		.error = error,
+		.fault_va = fault_va,
+		.rip = tf->rip,
+		.rsp = tf->rsp,
+		.rflags = tf->rflags,
+		.rax = tf->rax,
+		.rbx = tf->rbx,
+		.rcx = tf->rcx,
+		.rdx = tf->rdx,
+		.rsi = tf->rsi,
+		.rdi = tf->rdi,
+		.rbp = tf->rbp,
+		.r8 = tf->r8,
+		.r9 = tf->r9,
+		.r10 = tf->r10,
+		.r11 = tf->r11,
+		.r12 = tf->r12,
+		.r13 = tf->r13,
+		.r14 = tf->r14,
+		.r15 = tf->r15,
 	};
 	if (copy_to_user(e, sp, &f, sizeof(f)) < 0)
 		return -EXO_EFAULT;
@@ -393,7 +409,7 @@ static unsigned check_frame(uint64_t fn)
  */
 unsigned env_invariant_check(void)
 {
-	struct check_ctx c = {0};
+	struct check_ctx c = { 0 };
 	for (unsigned i = 1; i < NENV; i++) {
 		if (envs[i].status == EXO_ENV_FREE)
 			continue;

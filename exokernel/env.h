@@ -14,7 +14,7 @@
 
 #include "arch/x86_64/cpu.h"
 
-#define NENV EXO_NENV
+#define NENV	       EXO_NENV
 #define ENV_INDEX_BITS 10
 _Static_assert((1u << ENV_INDEX_BITS) == NENV, "env id layout");
 
@@ -28,8 +28,8 @@ _Static_assert((1u << ENV_INDEX_BITS) == NENV, "env id layout");
 /* Why a blocked environment waits. */
 enum env_block {
 	BLOCK_NONE = 0,
-	BLOCK_CONSOLE,   /* in exo_cons_read, for input; the call restarts */
-	BLOCK_PCT_WAIT,  /* in exo_pct_wait, for a protected control transfer */
+	BLOCK_CONSOLE,	 /* in exo_cons_read, for input; the call restarts */
+	BLOCK_PCT_WAIT,	 /* in exo_pct_wait, for a protected control transfer */
 	BLOCK_PCT_REPLY, /* in exo_pct_call, for the callee's reply */
 };
 
@@ -39,24 +39,24 @@ struct entry_point {
 };
 
 struct env {
-	uint32_t id;            /* generation << ENV_INDEX_BITS | index; never 0 */
-	uint32_t status;        /* EXO_ENV_* */
-	enum env_block block;   /* why, when EXO_ENV_BLOCKED */
-	uint32_t parent;        /* who controls it: creator, or who inherited it */
-	uint32_t quota_from;    /* who gave the quota (gets it back on destroy) */
-	uint32_t rights;        /* EXO_RIGHT_* */
-	uint64_t kmem_limit;    /* kernel-memory quota, bytes */
-	uint64_t kmem_used;     /* bytes charged: page tables, grants, children's quotas */
-	uint64_t pml4;          /* physical address of the address space */
-	void *fpu;              /* x87/SSE/AVX save area (a kernel page) */
+	uint32_t id;	      /* generation << ENV_INDEX_BITS | index; never 0 */
+	uint32_t status;      /* EXO_ENV_* */
+	enum env_block block; /* why, when EXO_ENV_BLOCKED */
+	uint32_t parent;      /* who controls it: creator, or who inherited it */
+	uint32_t quota_from;  /* who gave the quota (gets it back on destroy) */
+	uint32_t rights;      /* EXO_RIGHT_* */
+	uint64_t kmem_limit;  /* kernel-memory quota, bytes */
+	uint64_t kmem_used;   /* bytes charged: page tables, grants, children's quotas */
+	uint64_t pml4;	      /* physical address of the address space */
+	void *fpu;	      /* x87/SSE/AVX save area (a kernel page) */
 	uint64_t fs_base, gs_base;
 	struct entry_point entry[EXO_NENTRIES];
-	uint32_t pct_accept;    /* EXO_PCT_* */
-	bool pct_busy;          /* serving a PCT that has not been replied to */
-	uint32_t pct_caller;    /* the env waiting for our reply, 0 if none */
-	uint32_t pct_callee;    /* while BLOCK_PCT_REPLY: whom we wait for */
+	uint32_t pct_accept; /* EXO_PCT_* */
+	bool pct_busy;	     /* serving a PCT that has not been replied to */
+	uint32_t pct_caller; /* the env waiting for our reply, 0 if none */
+	uint32_t pct_callee; /* while BLOCK_PCT_REPLY: whom we wait for */
 	char name[24];
-	struct trapframe tf;    /* user registers while not on a CPU */
+	struct trapframe tf; /* user registers while not on a CPU */
 };
 
 extern struct env envs[NENV];

@@ -21,7 +21,7 @@ void frame_table_init(struct frame_table *t, struct frame *array, uint64_t n)
 	t->nfree = 0;
 	t->cursor = 0;
 	for (uint64_t i = 0; i < n; i++)
-		t->f[i] = (struct frame){.owner = FRAME_RESERVED};
+		t->f[i] = (struct frame){ .owner = FRAME_RESERVED };
 }
 
 /* Mark frames [first, first + count) free (clipped to the table). Only
@@ -81,7 +81,7 @@ int frame_release(struct frame_table *t, uint64_t fn)
 {
 	if (fn >= t->n || t->f[fn].owner == FRAME_FREE || t->f[fn].owner == FRAME_RESERVED)
 		return -EXO_EINVAL;
-	t->f[fn] = (struct frame){.owner = FRAME_FREE};
+	t->f[fn] = (struct frame){ .owner = FRAME_FREE };
 	t->nfree++;
 	return 0;
 }

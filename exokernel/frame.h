@@ -16,10 +16,10 @@
 
 #include <exo/types.h>
 
-#define FRAME_FREE 0u              /* owner of a free frame */
-#define FRAME_KERNEL 0xffffffffu   /* kernel objects: page tables, env state */
+#define FRAME_FREE     0u	   /* owner of a free frame */
+#define FRAME_KERNEL   0xffffffffu /* kernel objects: page tables, env state */
 #define FRAME_RESERVED 0xfffffffeu /* not RAM, firmware, kernel image, boot modules */
-#define GRANT_NONE 0u              /* end of a frame's grant list */
+#define GRANT_NONE     0u	   /* end of a frame's grant list */
 
 /*
  * One frame. Its public layout is struct exo_frame_info (exo/types.h).
@@ -30,8 +30,8 @@
  *   a free frame has refs == 0 and no grants.
  */
 struct frame {
-	uint32_t owner;      /* [F] env id, FRAME_FREE, FRAME_KERNEL or FRAME_RESERVED */
-	uint16_t refs;       /* [F] live user mappings of this frame */
+	uint32_t owner;	     /* [F] env id, FRAME_FREE, FRAME_KERNEL or FRAME_RESERVED */
+	uint16_t refs;	     /* [F] live user mappings of this frame */
 	uint16_t owner_refs; /* [F] of which in the owner's address space */
 	uint16_t grants;     /* [F] grants on this frame */
 	uint16_t scratch;    /* used only by the invariant checker; 0 otherwise */
@@ -44,8 +44,8 @@ _Static_assert(offsetof(struct frame, grant_head) == offsetof(struct exo_frame_i
 /* Invariants: nfree == number of entries with owner FRAME_FREE. */
 struct frame_table {
 	struct frame *f; /* n entries, indexed by frame number */
-	uint64_t n;      /* frames covered: highest usable physical address >> 12 */
-	uint64_t nfree;  /* [F] free frames */
+	uint64_t n;	 /* frames covered: highest usable physical address >> 12 */
+	uint64_t nfree;	 /* [F] free frames */
 	uint64_t cursor; /* [F] where the next "any frame" search starts */
 };
 

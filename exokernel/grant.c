@@ -12,12 +12,12 @@
 
 #include <exo/layout.h>
 
-#define PER_PAGE (PAGE_SIZE / sizeof(struct grant))
+#define PER_PAGE  (PAGE_SIZE / sizeof(struct grant))
 #define MAX_PAGES 4096 /* 512 Ki grants */
 
 static struct grant *pages[MAX_PAGES]; /* [G] */
-static unsigned npages;                 /* [G] */
-static uint32_t free_list;              /* [G] */
+static unsigned npages;		       /* [G] */
+static uint32_t free_list;	       /* [G] */
 
 struct grant *grant_get(uint32_t idx)
 {

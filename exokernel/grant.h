@@ -13,14 +13,14 @@
 #include "frame.h"
 
 struct grant {
-	uint64_t frame;   /* frame number */
+	uint64_t frame;	  /* frame number */
 	uint32_t holder;  /* env that may map the frame */
 	uint32_t issuer;  /* env that made the grant (revoking it cascades) */
 	uint32_t charged; /* env whose kernel-memory quota pays for the record, 0 none */
-	uint32_t next;    /* next grant on the same frame, GRANT_NONE at the end */
-	uint16_t perm;    /* EXO_PERM_R/W/X the holder may map with */
-	uint16_t refs;    /* mappings of the frame in the holder's address space */
-	uint32_t pad;     /* 0; 1 while grant_revoke marks it */
+	uint32_t next;	  /* next grant on the same frame, GRANT_NONE at the end */
+	uint16_t perm;	  /* EXO_PERM_R/W/X the holder may map with */
+	uint16_t refs;	  /* mappings of the frame in the holder's address space */
+	uint32_t pad;	  /* 0; 1 while grant_revoke marks it */
 };
 _Static_assert(sizeof(struct grant) == 32, "grant record size");
 

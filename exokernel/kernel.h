@@ -26,11 +26,11 @@
 /* Size of the direct map set up at boot (covers all RAM we support). */
 #define KERNEL_PHYS_MAP_SIZE (64UL << 30)
 
-#define PAGE_SIZE 4096UL
-#define PAGE_SHIFT 12
-#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PAGE_SIZE	 4096UL
+#define PAGE_SHIFT	 12
+#define ALIGN_UP(x, a)	 (((x) + (a)-1) & ~((uint64_t)(a)-1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a)-1))
+#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
 
 /* Physical address -> kernel pointer through the direct map. */
 static inline void *phys_to_virt(uint64_t pa)
@@ -49,18 +49,16 @@ static inline uint64_t virt_to_phys(const void *va)
  * %d %i %u %x %lx %llx %p %s %c %% with optional 0-padding and width. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, va_list ap);
-int ksnprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Print "exo: panic: MSG", registers and a symbolized backtrace, then stop
  * the machine (exit QEMU with a failure status in test mode). */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-#define assert(c)                                                                \
-	do {                                                                     \
-		if (!(c))                                                        \
+#define assert(c)                                                                      \
+	do {                                                                           \
+		if (!(c))                                                              \
 			panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); \
 	} while (0)
-
 
 #endif

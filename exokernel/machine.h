@@ -11,7 +11,7 @@
 /* isa-debug-exit codes the kernel itself uses (docs/testing.md). A test
  * program passes with code 0 (status 1) and fails with 1 (status 3). */
 #define EXIT_HALTED 0x70 /* nothing left to run: QEMU status 225 */
-#define EXIT_PANIC 0x71  /* kernel panic: QEMU status 227 */
+#define EXIT_PANIC  0x71 /* kernel panic: QEMU status 227 */
 
 /* Kernel command line flags (parsed once at boot). */
 extern bool test_mode;

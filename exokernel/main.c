@@ -21,9 +21,9 @@
 #include "uart.h"
 
 #define MB2_BOOT_MAGIC 0x36d76289
-#define MIN_PHYS (1ull << 20)
-#define MAX_ARGS 16
-#define KSTACK_SIZE 16384
+#define MIN_PHYS       (1ull << 20)
+#define MAX_ARGS       16
+#define KSTACK_SIZE    16384
 
 extern char _kernel_start_phys[], _kernel_end[];
 
@@ -90,14 +90,15 @@ static unsigned memory_init(uint64_t mbi_pa)
 {
 	struct bootmem_range reserved[2 + MB2_MAX_MODULES];
 	unsigned nres = 0;
-	reserved[nres++] = (struct bootmem_range){(uint64_t)_kernel_start_phys,
-						  virt_to_phys(_kernel_end) -
-							  (uint64_t)_kernel_start_phys};
-	reserved[nres++] = (struct bootmem_range){mbi_pa, mb.total_size};
+	reserved[nres++] =
+		(struct bootmem_range){ (uint64_t)_kernel_start_phys,
+					virt_to_phys(_kernel_end) - (uint64_t)_kernel_start_phys };
+	reserved[nres++] = (struct bootmem_range){ mbi_pa, mb.total_size };
 	for (unsigned i = 0; i < mb.nmods; i++)
 		if (mb.mods[i].end > mb.mods[i].start)
-			reserved[nres++] = (struct bootmem_range){
-				mb.mods[i].start, mb.mods[i].end - mb.mods[i].start};
+			reserved[nres++] =
+				(struct bootmem_range){ mb.mods[i].start,
+							mb.mods[i].end - mb.mods[i].start };
 	uint64_t max = KERNEL_PHYS_MAP_SIZE;
 	const char *mem = cmdline_opt(mb.cmdline, "mem");
 	if (mem && *mem)
@@ -195,7 +196,8 @@ void kmain(uint32_t magic, uint64_t mbi_pa)
 		kprintf("exo: boot information truncated: some modules or memory ignored\n");
 	pmap_init();
 	sysinfo.info = (struct exo_sysinfo){
-		.nframes = frames.n, .nfree = frames.nfree, .ncpus = 1, .nenv = NENV};
+		.nframes = frames.n, .nfree = frames.nfree, .ncpus = 1, .nenv = NENV
+	};
 	pmap_init_windows(env_info, sizeof(env_info), &sysinfo);
 	pic_init();
 	uart_enable_rx_irq();

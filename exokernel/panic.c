@@ -68,20 +68,20 @@ static void backtrace(uint64_t rip, uint64_t rbp)
 
 static void dump_regs(const struct trapframe *tf)
 {
-	kprintf("rip %016lx cs %lx rflags %lx vector %lu error %lx\n", tf->rip, tf->cs,
-		tf->rflags, tf->vector, tf->error);
+	kprintf("rip %016lx cs %lx rflags %lx vector %lu error %lx\n", tf->rip, tf->cs, tf->rflags,
+		tf->vector, tf->error);
 	kprintf("rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", tf->rax, tf->rbx, tf->rcx,
 		tf->rdx);
 	kprintf("rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", tf->rsi, tf->rdi, tf->rbp,
 		tf->rsp);
-	kprintf("r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", tf->r8, tf->r9, tf->r10,
-		tf->r11);
+	kprintf("r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", tf->r8, tf->r9, tf->r10, tf->r11);
 	kprintf("r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", tf->r12, tf->r13, tf->r14,
 		tf->r15);
 	kprintf("cr2 %016lx cr3 %016lx\n", read_cr2(), read_cr3());
 }
 
-static void __attribute__((noreturn)) vpanic(const struct trapframe *tf, const char *fmt, va_list ap)
+static void __attribute__((noreturn))
+vpanic(const struct trapframe *tf, const char *fmt, va_list ap)
 {
 	__asm__ volatile("cli");
 	kprintf("\nexo: panic: ");

@@ -31,8 +31,7 @@ static long transfer(uint64_t target, uint64_t w0, uint64_t w1, uint64_t w2, uin
 	if (grant && !sb_perm_within(gperm, frame_rights(gframe, me->id)))
 		return -EXO_EPERM;
 	bool waiting = t->status == EXO_ENV_BLOCKED && t->block == BLOCK_PCT_WAIT;
-	if (t->pct_busy || !(t->status == EXO_ENV_RUNNABLE || waiting) ||
-	    this_cpu()->env == t)
+	if (t->pct_busy || !(t->status == EXO_ENV_RUNNABLE || waiting) || this_cpu()->env == t)
 		return -EXO_EAGAIN;
 	if (waiting)
 		t->tf.rax = 0; /* exo_pct_wait returns 0 when the context resumes */

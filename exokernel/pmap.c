@@ -25,8 +25,8 @@ extern uint64_t boot_pml4[512];
 static uint64_t uinfo_pdpt; /* physical address of the shared window's PDPT */
 
 #define PT_INDEX(va, level) (((va) >> (12 + 9 * (level))) & 0x1ff)
-#define WINDOW_TABLE (PTE_P | PTE_U)         /* read-only, user-visible */
-#define WINDOW_LEAF (PTE_P | PTE_U | PTE_NX) /* read-only, never executable */
+#define WINDOW_TABLE	    (PTE_P | PTE_U)	     /* read-only, user-visible */
+#define WINDOW_LEAF	    (PTE_P | PTE_U | PTE_NX) /* read-only, never executable */
 
 /* Drop the boot identity map: from now on the lower half is user space. */
 void pmap_init(void)
@@ -235,7 +235,7 @@ static void unmap_if_frame(void *ctx, uint64_t va, uint64_t pte)
  * Returns how many there were. */
 unsigned pmap_unmap_frame(struct env *e, uint64_t frame)
 {
-	struct unmap_ctx c = {e, frame, 0};
+	struct unmap_ctx c = { e, frame, 0 };
 	pmap_walk_user(e->pml4, unmap_if_frame, &c);
 	return c.n;
 }

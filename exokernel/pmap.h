@@ -13,17 +13,17 @@
 
 #include "frame.h"
 
-#define PTE_P (1ull << 0)
-#define PTE_W (1ull << 1)
-#define PTE_U (1ull << 2)
-#define PTE_PS (1ull << 7)
+#define PTE_P	  (1ull << 0)
+#define PTE_W	  (1ull << 1)
+#define PTE_U	  (1ull << 2)
+#define PTE_PS	  (1ull << 7)
 #define PTE_USER0 (1ull << 9)
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
+#define PTE_NX	  (1ull << 63)
+#define PTE_ADDR  0x000ffffffffff000ull
 
 /* PML4 slots of the read-only windows (exo/layout.h). */
-#define PML4_UINFO 254 /* EXO_UFRAMES and EXO_UENVS */
-#define PML4_UVPT 255  /* recursive: the env's own page tables */
+#define PML4_UINFO	254 /* EXO_UFRAMES and EXO_UENVS */
+#define PML4_UVPT	255 /* recursive: the env's own page tables */
 #define PML4_USER_SLOTS 254 /* slots 0..253 hold the env's own mappings */
 
 struct env;

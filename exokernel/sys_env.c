@@ -63,12 +63,26 @@ long sys_env_get_regs(uint64_t envid, struct exo_regs *regs)
 		return err;
 	const struct trapframe *tf = &e->tf;
 	struct exo_regs r = {
-		.rax = tf->rax, .rbx = tf->rbx, .rcx = tf->rcx, .rdx = tf->rdx,
-		.rsi = tf->rsi, .rdi = tf->rdi, .rbp = tf->rbp, .rsp = tf->rsp,
-		.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11,
-		.r12 = tf->r12, .r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15,
-		.rip = tf->rip, .rflags = tf->rflags,
-		.fs_base = e->fs_base, .gs_base = e->gs_base,
+		.rax = tf->rax,
+		.rbx = tf->rbx,
+		.rcx = tf->rcx,
+		.rdx = tf->rdx,
+		.rsi = tf->rsi,
+		.rdi = tf->rdi,
+		.rbp = tf->rbp,
+		.rsp = tf->rsp,
+		.r8 = tf->r8,
+		.r9 = tf->r9,
+		.r10 = tf->r10,
+		.r11 = tf->r11,
+		.r12 = tf->r12,
+		.r13 = tf->r13,
+		.r14 = tf->r14,
+		.r15 = tf->r15,
+		.rip = tf->rip,
+		.rflags = tf->rflags,
+		.fs_base = e->fs_base,
+		.gs_base = e->gs_base,
 	};
 	return copy_to_user(self(), (uint64_t)regs, &r, sizeof(r));
 }
@@ -108,7 +122,7 @@ long sys_env_set_entry(uint64_t envid, uint64_t which, uint64_t rip, uint64_t rs
 		return err;
 	if (sb_entry_check(which, rip, rsp) < 0)
 		return -EXO_EINVAL;
-	e->entry[which] = (struct entry_point){rip, rip ? rsp : 0};
+	e->entry[which] = (struct entry_point){ rip, rip ? rsp : 0 };
 	env_publish(e);
 	return 0;
 }

@@ -227,7 +227,8 @@ long sys_page_map_batch(uint64_t as, const struct exo_map_op *ops, uint64_t coun
 	for (int apply = 0; apply < 2; apply++) {
 		for (uint64_t i = 0; i < count; i += BATCH_CHUNK) {
 			uint64_t n = count - i < BATCH_CHUNK ? count - i : BATCH_CHUNK;
-			if (copy_from_user(self(), chunk, (uint64_t)(ops + i), n * sizeof(*ops)) < 0)
+			if (copy_from_user(self(), chunk, (uint64_t)(ops + i), n * sizeof(*ops)) <
+			    0)
 				return -EXO_EFAULT;
 			for (uint64_t k = 0; k < n; k++) {
 				long r = batch_op(x, &chunk[k], apply);

@@ -122,8 +122,8 @@ static long dispatch(uint64_t nr, const uint64_t *w)
 {
 	(void)w;
 	switch (nr) {
-#define CASE(num, name, n, ...)                                                                    \
-	case num:                                                                                  \
+#define CASE(num, name, n, ...) \
+	case num:               \
 		return sys_##name(EXO_UNPACK_##n(w, ##__VA_ARGS__));
 		EXO_CALLS(CASE)
 #undef CASE
@@ -151,7 +151,7 @@ void syscall_trap(struct trapframe *tf)
 	e->tf = *tf;
 	next_env = NULL;
 	yielding = false;
-	uint64_t w[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
+	uint64_t w[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 	long r = dispatch(tf->rax, w);
 	if (self() != e)
 		schedule(); /* the caller destroyed itself */

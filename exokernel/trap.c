@@ -18,13 +18,24 @@
 #define IRQ_COM1 4
 
 static const char *const exception_names[32] = {
-	[T_DE] = "divide error", [T_DB] = "debug", [T_NMI] = "non-maskable interrupt",
-	[T_BP] = "breakpoint", [T_OF] = "overflow", [T_BR] = "bound range exceeded",
-	[T_UD] = "invalid opcode", [T_NM] = "device not available", [T_DF] = "double fault",
-	[T_TS] = "invalid TSS", [T_NP] = "segment not present", [T_SS] = "stack fault",
-	[T_GP] = "general protection fault", [T_PF] = "page fault",
-	[T_MF] = "x87 floating-point error", [T_AC] = "alignment check",
-	[T_MC] = "machine check", [T_XM] = "SIMD floating-point error",
+	[T_DE] = "divide error",
+	[T_DB] = "debug",
+	[T_NMI] = "non-maskable interrupt",
+	[T_BP] = "breakpoint",
+	[T_OF] = "overflow",
+	[T_BR] = "bound range exceeded",
+	[T_UD] = "invalid opcode",
+	[T_NM] = "device not available",
+	[T_DF] = "double fault",
+	[T_TS] = "invalid TSS",
+	[T_NP] = "segment not present",
+	[T_SS] = "stack fault",
+	[T_GP] = "general protection fault",
+	[T_PF] = "page fault",
+	[T_MF] = "x87 floating-point error",
+	[T_AC] = "alignment check",
+	[T_MC] = "machine check",
+	[T_XM] = "SIMD floating-point error",
 };
 
 /* Name of exception vector v, for messages. */

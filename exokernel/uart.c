@@ -7,13 +7,13 @@
 #include "arch/x86_64/io.h"
 #include "uart.h"
 
-#define COM1 0x3f8
+#define COM1	 0x3f8
 #define REG_DATA 0
-#define REG_IER 1
-#define REG_LCR 3
-#define REG_MCR 4
-#define REG_LSR 5
-#define LSR_DR 0x01
+#define REG_IER	 1
+#define REG_LCR	 3
+#define REG_MCR	 4
+#define REG_LSR	 5
+#define LSR_DR	 0x01
 #define LSR_THRE 0x20
 
 /* 115200 baud, 8 data bits, no parity, 1 stop bit. */
@@ -21,7 +21,7 @@ void uart_init(void)
 {
 	outb(COM1 + REG_IER, 0);
 	outb(COM1 + REG_LCR, 0x80); /* DLAB: divisor follows */
-	outb(COM1 + 0, 1);          /* 115200 / 1 */
+	outb(COM1 + 0, 1);	    /* 115200 / 1 */
 	outb(COM1 + 1, 0);
 	outb(COM1 + REG_LCR, 0x03);
 	/* FCR is left alone: switching the FIFOs on or off clears them, and

@@ -9,9 +9,9 @@
 #include "console.h"
 
 struct sink {
-	char *buf;    /* NULL: write to the console */
-	size_t size;  /* bytes available in buf, including the NUL */
-	size_t len;   /* characters produced so far */
+	char *buf;   /* NULL: write to the console */
+	size_t size; /* bytes available in buf, including the NUL */
+	size_t len;  /* characters produced so far */
 };
 
 static void put(struct sink *s, char c)
@@ -95,7 +95,8 @@ static void format(struct sink *s, const char *fmt, va_list ap)
 		hex:
 			do
 				tmp[sizeof(tmp) - ++n] =
-					"0123456789abcdef0123456789ABCDEF"[(u & 15) + (*fmt == 'X') * 16];
+					"0123456789abcdef0123456789ABCDEF"[(u & 15) +
+									   (*fmt == 'X') * 16];
 			while (u >>= 4);
 			put_padded(s, tmp + sizeof(tmp) - n, n, width, left, pad);
 			break;
@@ -124,7 +125,7 @@ static void format(struct sink *s, const char *fmt, va_list ap)
 
 void kvprintf(const char *fmt, va_list ap)
 {
-	struct sink s = {0};
+	struct sink s = { 0 };
 	console_lock();
 	format(&s, fmt, ap);
 	console_unlock();
@@ -142,7 +143,7 @@ void kprintf(const char *fmt, ...)
  * Returns the length the full output would have had. */
 int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 {
-	struct sink s = {buf, size, 0};
+	struct sink s = { buf, size, 0 };
 	va_list ap;
 	va_start(ap, fmt);
 	format(&s, fmt, ap);

@@ -54,10 +54,10 @@ static int fail(int e)
 int unix_errno(long exo_err)
 {
 	static const int map[EXO_NERRORS] = {
-		[EXO_OK] = 0,		  [EXO_EINVAL] = EINVAL, [EXO_EFAULT] = EFAULT,
-		[EXO_EPERM] = EPERM,	  [EXO_ENOMEM] = ENOMEM, [EXO_EBADENV] = ESRCH,
-		[EXO_ENOSYS] = ENOSYS,	  [EXO_EBUSY] = EBUSY,	 [EXO_EAGAIN] = EAGAIN,
-		[EXO_ERANGE] = E2BIG,	  [EXO_ENOTSUP] = ENOTSUP,
+		[EXO_OK] = 0,	       [EXO_EINVAL] = EINVAL,	[EXO_EFAULT] = EFAULT,
+		[EXO_EPERM] = EPERM,   [EXO_ENOMEM] = ENOMEM,	[EXO_EBADENV] = ESRCH,
+		[EXO_ENOSYS] = ENOSYS, [EXO_EBUSY] = EBUSY,	[EXO_EAGAIN] = EAGAIN,
+		[EXO_ERANGE] = E2BIG,  [EXO_ENOTSUP] = ENOTSUP,
 	};
 	long e = exo_err < 0 ? -exo_err : exo_err;
 
@@ -156,16 +156,16 @@ static ssize_t cons_write(const char *p, size_t n)
 
 /* Longest line, "\n" included (POSIX MAX_CANON); longer input rings the bell. */
 #define CONS_LINE_MAX 1024
-#define CTRL(c) ((c) & 0x1f)
+#define CTRL(c)	      ((c)&0x1f)
 
 /* The line discipline's state. Single-threaded: one program, one console. */
 static struct {
 	char line[CONS_LINE_MAX];
-	size_t len;		  /* bytes in line: being edited, or finished */
-	size_t off;		  /* bytes of a finished line already handed out */
-	bool done;		  /* line is finished; read() hands it out */
-	unsigned col;		  /* cons_col where the line's echo begins */
-	unsigned char raw[256];	  /* bytes from the kernel not yet edited */
+	size_t len;		/* bytes in line: being edited, or finished */
+	size_t off;		/* bytes of a finished line already handed out */
+	bool done;		/* line is finished; read() hands it out */
+	unsigned col;		/* cons_col where the line's echo begins */
+	unsigned char raw[256]; /* bytes from the kernel not yet edited */
 	size_t raw_len, raw_off;
 } cin;
 

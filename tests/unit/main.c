@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 		if (argc > 1 && strcmp(argv[1], s->name) != 0)
 			continue;
 		CU_SuiteInfo info[] = {
-			{.pName = s->name, .pTests = s->tests},
+			{ .pName = s->name, .pTests = s->tests },
 			CU_SUITE_INFO_NULL,
 		};
 		if (CU_register_suites(info) != CUE_SUCCESS) {

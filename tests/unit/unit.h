@@ -22,8 +22,8 @@ struct unit_suite {
 	CU_TestInfo *tests;
 };
 
-#define UNIT_SUITE(id, array)                                                   \
-	static const struct unit_suite unit_suite_##id                          \
-		__attribute__((used, section("unit_suites"), aligned(8))) = {#id, array}
+#define UNIT_SUITE(id, array)                          \
+	static const struct unit_suite unit_suite_##id \
+		__attribute__((used, section("unit_suites"), aligned(8))) = { #id, array }
 
 #endif

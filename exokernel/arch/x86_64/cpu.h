@@ -15,27 +15,27 @@
 #define GDT_KERNEL_CS 0x08
 #define GDT_KERNEL_DS 0x10
 #define GDT_USER32_CS 0x18
-#define GDT_USER_DS 0x20
-#define GDT_USER_CS 0x28
-#define GDT_TSS 0x30
-#define USER_CS (GDT_USER_CS | 3)
-#define USER_DS (GDT_USER_DS | 3)
+#define GDT_USER_DS   0x20
+#define GDT_USER_CS   0x28
+#define GDT_TSS	      0x30
+#define USER_CS	      (GDT_USER_CS | 3)
+#define USER_DS	      (GDT_USER_DS | 3)
 
-#define MSR_EFER 0xc0000080
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_SFMASK 0xc0000084
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
+#define MSR_EFER	   0xc0000080
+#define MSR_STAR	   0xc0000081
+#define MSR_LSTAR	   0xc0000082
+#define MSR_SFMASK	   0xc0000084
+#define MSR_FS_BASE	   0xc0000100
+#define MSR_GS_BASE	   0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
-#define EFER_SCE (1u << 0)
-#define EFER_NXE (1u << 11)
+#define EFER_SCE	   (1u << 0)
+#define EFER_NXE	   (1u << 11)
 
-#define RFLAGS_IF (1ull << 9)
+#define RFLAGS_IF	 (1ull << 9)
 #define RFLAGS_RESERVED1 (1ull << 1)
 
 /* Offsets into struct cpu used by syscall.S. */
-#define CPU_OFF_KSTACK 8
+#define CPU_OFF_KSTACK	 8
 #define CPU_OFF_USER_RSP 16
 
 /* trapframe.vector of a frame built by the SYSCALL entry. */
@@ -45,10 +45,25 @@
 
 /* Exception vectors (AMD APM vol. 2 §8.2). */
 enum {
-	T_DE = 0, T_DB = 1, T_NMI = 2, T_BP = 3, T_OF = 4, T_BR = 5, T_UD = 6, T_NM = 7,
-	T_DF = 8, T_TS = 10, T_NP = 11, T_SS = 12, T_GP = 13, T_PF = 14, T_MF = 16,
-	T_AC = 17, T_MC = 18, T_XM = 19,
-	T_IRQ0 = 32,      /* legacy 8259 IRQs 0-15 are remapped to 32-47 */
+	T_DE = 0,
+	T_DB = 1,
+	T_NMI = 2,
+	T_BP = 3,
+	T_OF = 4,
+	T_BR = 5,
+	T_UD = 6,
+	T_NM = 7,
+	T_DF = 8,
+	T_TS = 10,
+	T_NP = 11,
+	T_SS = 12,
+	T_GP = 13,
+	T_PF = 14,
+	T_MF = 16,
+	T_AC = 17,
+	T_MC = 18,
+	T_XM = 19,
+	T_IRQ0 = 32, /* legacy 8259 IRQs 0-15 are remapped to 32-47 */
 	T_SPURIOUS = 255,
 };
 
@@ -152,11 +167,11 @@ struct env;
  * fields are used by syscall.S at fixed offsets.
  */
 struct cpu {
-	struct cpu *self;       /* %gs:0 */
-	uint64_t kstack_top;    /* %gs:8: kernel stack for SYSCALL entry */
-	uint64_t user_rsp;      /* %gs:16: user rsp saved by SYSCALL entry */
-	unsigned id;            /* index, 0 = bootstrap processor */
-	struct env *env;        /* environment running on this CPU, or NULL */
+	struct cpu *self;    /* %gs:0 */
+	uint64_t kstack_top; /* %gs:8: kernel stack for SYSCALL entry */
+	uint64_t user_rsp;   /* %gs:16: user rsp saved by SYSCALL entry */
+	unsigned id;	     /* index, 0 = bootstrap processor */
+	struct env *env;     /* environment running on this CPU, or NULL */
 };
 static inline struct cpu *this_cpu(void)
 {
@@ -172,7 +187,7 @@ void idt_init(void);
 /* arch/x86_64/fpu.c: x87/SSE/AVX state (XSAVE, AMD APM vol. 2 §11.5). */
 void fpu_init(void);
 extern uint32_t fpu_state_size; /* bytes; an XSAVE area is at most 4096 */
-void fpu_save(void *area);      /* area: 64-byte aligned */
+void fpu_save(void *area);	/* area: 64-byte aligned */
 void fpu_restore(const void *area);
 void fpu_init_area(void *area);
 /* arch/x86_64/vectors.S, syscall.S */

@@ -9,16 +9,16 @@
 #include "kernel.h"
 #include "arch/x86_64/cpu.h"
 
-#define CR0_MP (1u << 1)
-#define CR0_EM (1u << 2)
-#define CR0_TS (1u << 3)
-#define CR0_NE (1u << 5)
-#define CR4_OSFXSR (1u << 9)
+#define CR0_MP	       (1u << 1)
+#define CR0_EM	       (1u << 2)
+#define CR0_TS	       (1u << 3)
+#define CR0_NE	       (1u << 5)
+#define CR4_OSFXSR     (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
-#define CR4_OSXSAVE (1u << 18)
-#define XCR0_X87 1u
-#define XCR0_SSE 2u
-#define XCR0_AVX 4u
+#define CR4_OSXSAVE    (1u << 18)
+#define XCR0_X87       1u
+#define XCR0_SSE       2u
+#define XCR0_AVX       4u
 
 uint32_t fpu_state_size = 512;
 static bool have_xsave;

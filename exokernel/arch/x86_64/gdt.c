@@ -54,7 +54,7 @@ void gdt_init(struct cpu *c, uint64_t kstack_top)
 			   (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[GDT_TSS / 8 + 1] = base >> 32;
 
-	struct descriptor_ptr p = {sizeof(gdt) - 1, (uint64_t)gdt};
+	struct descriptor_ptr p = { sizeof(gdt) - 1, (uint64_t)gdt };
 	__asm__ volatile("lgdt %0\n"
 			 "mov %1, %%ds\n"
 			 "mov %1, %%es\n"

@@ -37,6 +37,6 @@ void idt_init(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) p = {sizeof(idt) - 1, (uint64_t)idt};
+	} __attribute__((packed)) p = { sizeof(idt) - 1, (uint64_t)idt };
 	__asm__ volatile("lidt %0" ::"m"(p));
 }

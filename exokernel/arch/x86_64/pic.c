@@ -10,9 +10,9 @@
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/pic.h"
 
-#define PIC1_CMD 0x20
+#define PIC1_CMD  0x20
 #define PIC1_DATA 0x21
-#define PIC2_CMD 0xa0
+#define PIC2_CMD  0xa0
 #define PIC2_DATA 0xa1
 
 static uint16_t mask = 0xffff & ~(1u << 2); /* cascade line always open */

@@ -34,38 +34,38 @@
 /* The caller itself, where an env id is expected. */
 #define EXO_ENV_SELF 0ULL
 
-#define EXO_CALLS(X)                                                               \
-	X(0, null, 0)                                                              \
-	X(1, cons_write, 2, const void *, buf, uint64_t, len)                      \
-	X(2, cons_read, 2, void *, buf, uint64_t, len)                             \
-	X(3, env_id, 0)                                                            \
-	X(4, env_destroy, 1, uint64_t, envid)                                      \
-	X(5, frame_alloc, 2, uint64_t, frame, uint64_t, flags)                     \
-	X(6, frame_free, 1, uint64_t, frame)                                       \
-	X(7, page_map, 4, uint64_t, as, uint64_t, va, uint64_t, frame, uint64_t, perm) \
-	X(8, page_unmap, 2, uint64_t, as, uint64_t, va)                            \
-	X(9, machine_poweroff, 0)                                                  \
-	X(10, debug_exit, 1, uint64_t, code)                                       \
-	X(11, invariant_check, 0)                                                  \
-	X(12, env_create, 1, uint64_t, kmem_bytes)                                 \
-	X(13, env_set_status, 2, uint64_t, envid, uint64_t, status)                \
-	X(14, env_get_regs, 2, uint64_t, envid, struct exo_regs *, regs)           \
-	X(15, env_set_regs, 2, uint64_t, envid, const struct exo_regs *, regs)     \
-	X(16, env_set_entry, 4, uint64_t, envid, uint64_t, which, uint64_t, rip, uint64_t, rsp) \
-	X(17, env_grant_rights, 2, uint64_t, envid, uint64_t, rights)              \
-	X(18, env_revoke_rights, 2, uint64_t, envid, uint64_t, rights)             \
-	X(19, frame_grant, 3, uint64_t, frame, uint64_t, envid, uint64_t, perm)    \
-	X(20, frame_revoke, 2, uint64_t, frame, uint64_t, envid)                   \
-	X(21, frame_transfer, 2, uint64_t, frame, uint64_t, envid)                 \
-	X(22, page_protect, 3, uint64_t, as, uint64_t, va, uint64_t, perm)         \
-	X(23, page_map_batch, 3, uint64_t, as, const struct exo_map_op *, ops, uint64_t, count) \
-	X(24, pct_call, 6, uint64_t, target, uint64_t, w0, uint64_t, w1, uint64_t, w2, \
-	  uint64_t, w3, uint64_t, grant)                                           \
-	X(25, pct_send, 6, uint64_t, target, uint64_t, w0, uint64_t, w1, uint64_t, w2, \
-	  uint64_t, w3, uint64_t, grant)                                           \
-	X(26, pct_reply, 4, uint64_t, w0, uint64_t, w1, uint64_t, w2, uint64_t, w3) \
-	X(27, pct_accept, 1, uint64_t, policy)                                     \
-	X(28, pct_wait, 0)                                                         \
+#define EXO_CALLS(X)                                                                             \
+	X(0, null, 0)                                                                            \
+	X(1, cons_write, 2, const void *, buf, uint64_t, len)                                    \
+	X(2, cons_read, 2, void *, buf, uint64_t, len)                                           \
+	X(3, env_id, 0)                                                                          \
+	X(4, env_destroy, 1, uint64_t, envid)                                                    \
+	X(5, frame_alloc, 2, uint64_t, frame, uint64_t, flags)                                   \
+	X(6, frame_free, 1, uint64_t, frame)                                                     \
+	X(7, page_map, 4, uint64_t, as, uint64_t, va, uint64_t, frame, uint64_t, perm)           \
+	X(8, page_unmap, 2, uint64_t, as, uint64_t, va)                                          \
+	X(9, machine_poweroff, 0)                                                                \
+	X(10, debug_exit, 1, uint64_t, code)                                                     \
+	X(11, invariant_check, 0)                                                                \
+	X(12, env_create, 1, uint64_t, kmem_bytes)                                               \
+	X(13, env_set_status, 2, uint64_t, envid, uint64_t, status)                              \
+	X(14, env_get_regs, 2, uint64_t, envid, struct exo_regs *, regs)                         \
+	X(15, env_set_regs, 2, uint64_t, envid, const struct exo_regs *, regs)                   \
+	X(16, env_set_entry, 4, uint64_t, envid, uint64_t, which, uint64_t, rip, uint64_t, rsp)  \
+	X(17, env_grant_rights, 2, uint64_t, envid, uint64_t, rights)                            \
+	X(18, env_revoke_rights, 2, uint64_t, envid, uint64_t, rights)                           \
+	X(19, frame_grant, 3, uint64_t, frame, uint64_t, envid, uint64_t, perm)                  \
+	X(20, frame_revoke, 2, uint64_t, frame, uint64_t, envid)                                 \
+	X(21, frame_transfer, 2, uint64_t, frame, uint64_t, envid)                               \
+	X(22, page_protect, 3, uint64_t, as, uint64_t, va, uint64_t, perm)                       \
+	X(23, page_map_batch, 3, uint64_t, as, const struct exo_map_op *, ops, uint64_t, count)  \
+	X(24, pct_call, 6, uint64_t, target, uint64_t, w0, uint64_t, w1, uint64_t, w2, uint64_t, \
+	  w3, uint64_t, grant)                                                                   \
+	X(25, pct_send, 6, uint64_t, target, uint64_t, w0, uint64_t, w1, uint64_t, w2, uint64_t, \
+	  w3, uint64_t, grant)                                                                   \
+	X(26, pct_reply, 4, uint64_t, w0, uint64_t, w1, uint64_t, w2, uint64_t, w3)              \
+	X(27, pct_accept, 1, uint64_t, policy)                                                   \
+	X(28, pct_wait, 0)                                                                       \
 	X(29, yield, 1, uint64_t, envid)
 
 /* One past the highest call number. */
@@ -75,33 +75,32 @@
  * Helpers to turn "type, name" pairs into parameter lists and argument
  * lists, for the generators on both sides.
  */
-#define EXO_PARAMS_0() void
-#define EXO_PARAMS_1(t1, a1) t1 a1
-#define EXO_PARAMS_2(t1, a1, t2, a2) t1 a1, t2 a2
-#define EXO_PARAMS_3(t1, a1, t2, a2, t3, a3) t1 a1, t2 a2, t3 a3
-#define EXO_PARAMS_4(t1, a1, t2, a2, t3, a3, t4, a4) t1 a1, t2 a2, t3 a3, t4 a4
-#define EXO_PARAMS_5(t1, a1, t2, a2, t3, a3, t4, a4, t5, a5) \
-	t1 a1, t2 a2, t3 a3, t4 a4, t5 a5
+#define EXO_PARAMS_0()					     void
+#define EXO_PARAMS_1(t1, a1)				     t1 a1
+#define EXO_PARAMS_2(t1, a1, t2, a2)			     t1 a1, t2 a2
+#define EXO_PARAMS_3(t1, a1, t2, a2, t3, a3)		     t1 a1, t2 a2, t3 a3
+#define EXO_PARAMS_4(t1, a1, t2, a2, t3, a3, t4, a4)	     t1 a1, t2 a2, t3 a3, t4 a4
+#define EXO_PARAMS_5(t1, a1, t2, a2, t3, a3, t4, a4, t5, a5) t1 a1, t2 a2, t3 a3, t4 a4, t5 a5
 #define EXO_PARAMS_6(t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6) \
 	t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6
 
 /* Arguments as uint64_t words (user side: what goes into registers). */
 #define EXO_WORDS_0()
-#define EXO_WORDS_1(t1, a1) (uint64_t)(a1)
-#define EXO_WORDS_2(t1, a1, t2, a2) (uint64_t)(a1), (uint64_t)(a2)
+#define EXO_WORDS_1(t1, a1)		    (uint64_t)(a1)
+#define EXO_WORDS_2(t1, a1, t2, a2)	    (uint64_t)(a1), (uint64_t)(a2)
 #define EXO_WORDS_3(t1, a1, t2, a2, t3, a3) (uint64_t)(a1), (uint64_t)(a2), (uint64_t)(a3)
 #define EXO_WORDS_4(t1, a1, t2, a2, t3, a3, t4, a4) \
 	(uint64_t)(a1), (uint64_t)(a2), (uint64_t)(a3), (uint64_t)(a4)
 #define EXO_WORDS_5(t1, a1, t2, a2, t3, a3, t4, a4, t5, a5) \
 	(uint64_t)(a1), (uint64_t)(a2), (uint64_t)(a3), (uint64_t)(a4), (uint64_t)(a5)
-#define EXO_WORDS_6(t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6)                   \
+#define EXO_WORDS_6(t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6)                     \
 	(uint64_t)(a1), (uint64_t)(a2), (uint64_t)(a3), (uint64_t)(a4), (uint64_t)(a5), \
 		(uint64_t)(a6)
 
 /* Register words back to typed arguments (kernel side: w is uint64_t[6]). */
 #define EXO_UNPACK_0(w)
-#define EXO_UNPACK_1(w, t1, a1) (t1)(w)[0]
-#define EXO_UNPACK_2(w, t1, a1, t2, a2) (t1)(w)[0], (t2)(w)[1]
+#define EXO_UNPACK_1(w, t1, a1)			(t1)(w)[0]
+#define EXO_UNPACK_2(w, t1, a1, t2, a2)		(t1)(w)[0], (t2)(w)[1]
 #define EXO_UNPACK_3(w, t1, a1, t2, a2, t3, a3) (t1)(w)[0], (t2)(w)[1], (t3)(w)[2]
 #define EXO_UNPACK_4(w, t1, a1, t2, a2, t3, a3, t4, a4) \
 	(t1)(w)[0], (t2)(w)[1], (t3)(w)[2], (t4)(w)[3]

@@ -12,15 +12,15 @@
 
 enum exo_error {
 	EXO_OK = 0,
-	EXO_EINVAL = 1,   /* an argument is malformed: unaligned, out of range, unknown flag */
-	EXO_EFAULT = 2,   /* a buffer is not mapped user memory with the needed access */
-	EXO_EPERM = 3,    /* the caller lacks the right (ownership, grant or capability) */
-	EXO_ENOMEM = 4,   /* no free frame, or the caller's kernel-memory quota is spent */
+	EXO_EINVAL = 1,	  /* an argument is malformed: unaligned, out of range, unknown flag */
+	EXO_EFAULT = 2,	  /* a buffer is not mapped user memory with the needed access */
+	EXO_EPERM = 3,	  /* the caller lacks the right (ownership, grant or capability) */
+	EXO_ENOMEM = 4,	  /* no free frame, or the caller's kernel-memory quota is spent */
 	EXO_EBADENV = 5,  /* the env id names no live environment (stale or never valid) */
-	EXO_ENOSYS = 6,   /* no exokernel call has this number */
-	EXO_EBUSY = 7,    /* the resource is taken (a specific frame already owned) */
-	EXO_EAGAIN = 8,   /* nothing to return now; the call would have to block */
-	EXO_ERANGE = 9,   /* a length or count exceeds its documented limit */
+	EXO_ENOSYS = 6,	  /* no exokernel call has this number */
+	EXO_EBUSY = 7,	  /* the resource is taken (a specific frame already owned) */
+	EXO_EAGAIN = 8,	  /* nothing to return now; the call would have to block */
+	EXO_ERANGE = 9,	  /* a length or count exceeds its documented limit */
 	EXO_ENOTSUP = 10, /* the machine lacks what the call needs (e.g. no ACPI S5) */
 	EXO_NERRORS
 };
@@ -29,9 +29,17 @@ enum exo_error {
 static inline const char *exo_strerror(long e)
 {
 	static const char *const names[] = {
-		"ok", "invalid argument", "bad address", "permission denied",
-		"out of memory", "bad environment", "no such call", "busy",
-		"try again", "out of range", "not supported",
+		"ok",
+		"invalid argument",
+		"bad address",
+		"permission denied",
+		"out of memory",
+		"bad environment",
+		"no such call",
+		"busy",
+		"try again",
+		"out of range",
+		"not supported",
 	};
 	if (e < 0)
 		e = -e;

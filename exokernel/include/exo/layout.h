@@ -8,7 +8,7 @@
 #ifndef EXO_LAYOUT_H
 #define EXO_LAYOUT_H
 
-#define EXO_PAGE_SIZE 4096ULL
+#define EXO_PAGE_SIZE  4096ULL
 #define EXO_PAGE_SHIFT 12
 
 /* First and one-past-last user virtual address an env may map. Page 0 is
@@ -30,15 +30,15 @@
  * EXO_UENVS: the environment table, one struct exo_env_info per slot.
  * EXO_USYSINFO: facts about the machine (struct exo_sysinfo).
  */
-#define EXO_UVPT 0x00007f8000000000ULL
+#define EXO_UVPT    0x00007f8000000000ULL
 #define EXO_UFRAMES 0x00007f0000000000ULL
-#define EXO_UENVS 0x00007f4000000000ULL
+#define EXO_UENVS   0x00007f4000000000ULL
 /* EXO_USYSINFO: one struct exo_sysinfo (exo/types.h). */
 #define EXO_USYSINFO 0x00007f4001000000ULL
 
 /* Where the kernel puts the initial stack of a program it loads from a boot
  * module: EXO_USTACK_PAGES pages ending at EXO_USTACK_TOP. */
-#define EXO_USTACK_TOP 0x00007eff00000000ULL
+#define EXO_USTACK_TOP	 0x00007eff00000000ULL
 #define EXO_USTACK_PAGES 16
 
 /* Page permissions for exo_page_map (see docs/abi.md). EXO_PERM_R is
@@ -49,7 +49,7 @@
 /* Kept in the PTE (bit 9, ignored by the MMU) for the libOS's own use,
  * e.g. to mark copy-on-write pages; the kernel gives it no meaning. */
 #define EXO_PERM_USER0 0x8ULL
-#define EXO_PERM_ALL (EXO_PERM_R | EXO_PERM_W | EXO_PERM_X | EXO_PERM_USER0)
+#define EXO_PERM_ALL   (EXO_PERM_R | EXO_PERM_W | EXO_PERM_X | EXO_PERM_USER0)
 
 /* How far below its registered top an upcall stack (exception, PCT) may
  * reach: an interrupted rsp inside [top - EXO_UPCALL_STACK_MAX, top) means

@@ -11,35 +11,35 @@
 #include <stdint.h>
 
 /* Environment status (struct exo_env_info.status, exo_env_set_status). */
-#define EXO_ENV_FREE 0         /* slot unused */
-#define EXO_ENV_RUNNABLE 1     /* may be given the CPU */
+#define EXO_ENV_FREE	     0 /* slot unused */
+#define EXO_ENV_RUNNABLE     1 /* may be given the CPU */
 #define EXO_ENV_NOT_RUNNABLE 2 /* created, or stopped by its parent */
-#define EXO_ENV_BLOCKED 3      /* waiting in the kernel (console input, PCT) */
+#define EXO_ENV_BLOCKED	     3 /* waiting in the kernel (console input, PCT) */
 
 /* Rights besides ownership (exo_env_grant_rights). Delegated down from the
  * root capability the first environment holds; docs/abi.md lists them. */
-#define EXO_RIGHT_CONSOLE (1u << 0) /* read and write the console */
-#define EXO_RIGHT_MACHINE (1u << 1) /* power off; isa-debug-exit */
-#define EXO_RIGHT_GUEST (1u << 2)   /* create guest contexts (SVM) */
-#define EXO_RIGHT_REVOKE (1u << 3)  /* ask other environments for resources back */
-#define EXO_RIGHT_TRACE (1u << 4)   /* read kernel traces */
-#define EXO_RIGHT_ROOT (1u << 31)   /* the root capability: may delegate to any env */
-#define EXO_RIGHTS_ALL                                                                   \
-	(EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE | EXO_RIGHT_GUEST | EXO_RIGHT_REVOKE |      \
+#define EXO_RIGHT_CONSOLE (1u << 0)  /* read and write the console */
+#define EXO_RIGHT_MACHINE (1u << 1)  /* power off; isa-debug-exit */
+#define EXO_RIGHT_GUEST	  (1u << 2)  /* create guest contexts (SVM) */
+#define EXO_RIGHT_REVOKE  (1u << 3)  /* ask other environments for resources back */
+#define EXO_RIGHT_TRACE	  (1u << 4)  /* read kernel traces */
+#define EXO_RIGHT_ROOT	  (1u << 31) /* the root capability: may delegate to any env */
+#define EXO_RIGHTS_ALL                                                                \
+	(EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE | EXO_RIGHT_GUEST | EXO_RIGHT_REVOKE | \
 	 EXO_RIGHT_TRACE | EXO_RIGHT_ROOT)
 
 /* Entry points an environment registers (exo_env_set_entry). */
 #define EXO_ENTRY_EXCEPTION 0 /* exceptions: rip = handler, rsp = exception stack top */
-#define EXO_ENTRY_PCT 1       /* protected control transfer: rip, rsp = PCT stack top */
-#define EXO_ENTRY_PROLOGUE 2  /* slice start (CPU slices) */
-#define EXO_ENTRY_EPILOGUE 3  /* slice end (CPU slices) */
-#define EXO_ENTRY_REVOKE 4    /* revocation request */
+#define EXO_ENTRY_PCT	    1 /* protected control transfer: rip, rsp = PCT stack top */
+#define EXO_ENTRY_PROLOGUE  2 /* slice start (CPU slices) */
+#define EXO_ENTRY_EPILOGUE  3 /* slice end (CPU slices) */
+#define EXO_ENTRY_REVOKE    4 /* revocation request */
 #define EXO_ENTRY_REPOSSESS 5 /* abort protocol: what was taken */
-#define EXO_NENTRIES 6
+#define EXO_NENTRIES	    6
 
 /* Who may make a protected control transfer to an env (exo_pct_accept). */
-#define EXO_PCT_ANY (1u << 0)
-#define EXO_PCT_PARENT (1u << 1)
+#define EXO_PCT_ANY	 (1u << 0)
+#define EXO_PCT_PARENT	 (1u << 1)
 #define EXO_PCT_CHILDREN (1u << 2)
 
 /* Flags in rax at the PCT entry. */
@@ -64,7 +64,7 @@ _Static_assert(offsetof(struct exo_regs, rip) == 128, "ABI: exo_regs.rip");
  */
 struct exo_upcall_frame {
 	uint64_t vector;   /* exception vector 0-31, or EXO_UPCALL_PCT */
-	uint64_t error;    /* exception error code, 0 if none */
+	uint64_t error;	   /* exception error code, 0 if none */
 	uint64_t fault_va; /* page fault: the address (cr2); else 0 */
 	uint64_t rip, rsp, rflags;
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
@@ -78,27 +78,27 @@ _Static_assert(offsetof(struct exo_upcall_frame, rax) == 48, "ABI: upcall rax");
 
 /* Page-fault error code bits (AMD APM vol. 2 §8.4.2). */
 #define EXO_PF_PRESENT 0x1 /* protection violation (else: not present) */
-#define EXO_PF_WRITE 0x2
-#define EXO_PF_USER 0x4
-#define EXO_PF_FETCH 0x10
+#define EXO_PF_WRITE   0x2
+#define EXO_PF_USER    0x4
+#define EXO_PF_FETCH   0x10
 
 /* One update for exo_page_map_batch. */
 struct exo_map_op {
-	uint64_t va;    /* page-aligned user address */
+	uint64_t va;	/* page-aligned user address */
 	uint64_t frame; /* frame number (EXO_MAP_MAP only) */
-	uint32_t perm;  /* EXO_PERM_* (EXO_MAP_MAP, EXO_MAP_PROTECT) */
-	uint32_t kind;  /* EXO_MAP_MAP, EXO_MAP_UNMAP or EXO_MAP_PROTECT */
+	uint32_t perm;	/* EXO_PERM_* (EXO_MAP_MAP, EXO_MAP_PROTECT) */
+	uint32_t kind;	/* EXO_MAP_MAP, EXO_MAP_UNMAP or EXO_MAP_PROTECT */
 };
 _Static_assert(sizeof(struct exo_map_op) == 24, "ABI: struct exo_map_op");
-#define EXO_MAP_MAP 0
-#define EXO_MAP_UNMAP 1
-#define EXO_MAP_PROTECT 2
+#define EXO_MAP_MAP	  0
+#define EXO_MAP_UNMAP	  1
+#define EXO_MAP_PROTECT	  2
 #define EXO_MAP_BATCH_MAX 512
 
 /* The frame table as every env sees it at EXO_UFRAMES (read-only). */
 struct exo_frame_info {
-	uint32_t owner;      /* env id; 0 free; 0xffffffff kernel; 0xfffffffe reserved */
-	uint16_t refs;       /* live mappings of this frame, in all address spaces */
+	uint32_t owner;	     /* env id; 0 free; 0xffffffff kernel; 0xfffffffe reserved */
+	uint16_t refs;	     /* live mappings of this frame, in all address spaces */
 	uint16_t owner_refs; /* of which in the owner's own address space */
 	uint16_t grants;     /* grants outstanding on this frame */
 	uint16_t scratch;    /* kernel-internal (invariant checker) */
@@ -118,18 +118,18 @@ struct exo_env_info {
 	uint64_t kmem_limit; /* kernel-memory quota, bytes */
 	uint64_t kmem_used;  /* bytes of kernel memory charged now */
 	uint32_t pct_accept; /* EXO_PCT_* policy, 0 = no PCT entry */
-	uint32_t cpu;        /* CPU it runs on, or ~0 */
+	uint32_t cpu;	     /* CPU it runs on, or ~0 */
 	char name[24];
 };
 _Static_assert(sizeof(struct exo_env_info) == 64, "ABI: struct exo_env_info");
 
 /* Facts about the machine, read-only at EXO_USYSINFO. */
 struct exo_sysinfo {
-	uint64_t nframes;  /* entries in the frame table at EXO_UFRAMES */
-	uint64_t nfree;    /* free frames when last published (approximate) */
-	uint32_t ncpus;    /* CPUs running */
-	uint32_t nenv;     /* EXO_NENV */
-	uint64_t tsc_hz;   /* TSC ticks per second, 0 if unknown */
+	uint64_t nframes; /* entries in the frame table at EXO_UFRAMES */
+	uint64_t nfree;	  /* free frames when last published (approximate) */
+	uint32_t ncpus;	  /* CPUs running */
+	uint32_t nenv;	  /* EXO_NENV */
+	uint64_t tsc_hz;  /* TSC ticks per second, 0 if unknown */
 };
 _Static_assert(sizeof(struct exo_sysinfo) == 32, "ABI: struct exo_sysinfo");
 
