@@ -1,10 +1,12 @@
 /*
- * acpi.c - ACPI soft-off (S5): finds the RSDP, has acpi_tables.c prove the
- * tables once at boot, and writes the PM1 control registers on power-off.
+ * acpi.c - the kernel's use of ACPI: finds the RSDP, has acpi_tables.c prove
+ * the tables, writes the PM1 control registers on power-off (S5), and reads
+ * the MADT for whoever brings up CPUs and interrupt controllers.
  *
- * The parse is the "check" and happens once, with the result kept in
- * `power`; acpi_poweroff only "acts" on that validated record. Physical
- * memory is read through the kernel's direct map (kernel.h).
+ * The S5 parse is the "check" and happens once, with the result kept in
+ * `power`; acpi_poweroff only "acts" on that validated record. acpi_init
+ * also keeps a copy of the RSDP so acpi_madt can walk the tables again
+ * later. Physical memory is read through the kernel's direct map (kernel.h).
  */
 #include "kernel.h"
 
@@ -28,6 +30,12 @@
 
 static struct acpi_power power; /* set once by acpi_init; valid iff have_s5 */
 static bool have_s5;
+
+/* The RSDP acpi_init was given or found, copied: the multiboot2 tag it may
+ * come from lives in boot memory that need not outlive boot. rsdp_len is 0
+ * when there is none. Written only by acpi_init. */
+static uint8_t rsdp_copy[RSDP_MAX_LEN];
+static uint32_t rsdp_len;
 
 /* acpi_map_fn over the direct map: everything below KERNEL_PHYS_MAP_SIZE. */
 static const void *map_phys(uint64_t pa, uint64_t len, void *ctx)
@@ -91,17 +99,22 @@ static const char *parse_failure(int err)
 	}
 }
 
-int acpi_init(const void *rsdp, uint32_t rsdp_len)
+int acpi_init(const void *rsdp, uint32_t len)
 {
 	struct acpi_power p;
 	int err;
 
 	have_s5 = false;
-	if (rsdp == NULL && (rsdp = rsdp_find(&rsdp_len)) == NULL) {
+	rsdp_len = 0;
+	if (rsdp == NULL && (rsdp = rsdp_find(&len)) == NULL) {
 		kprintf("acpi: no S5 power-off (no RSDP found)\n");
 		return -EXO_ENOTSUP;
 	}
-	err = acpi_parse_power(rsdp, rsdp_len, map_phys, NULL, &p);
+	/* A longer copy is cut; the parser then rejects a revision 2 RSDP whose
+	 * Length exceeds it, as it would any RSDP it was not given all of. */
+	rsdp_len = len < RSDP_MAX_LEN ? len : RSDP_MAX_LEN;
+	memcpy(rsdp_copy, rsdp, rsdp_len);
+	err = acpi_parse_power(rsdp_copy, rsdp_len, map_phys, NULL, &p);
 	if (err) {
 		kprintf("acpi: no S5 power-off (%s)\n", parse_failure(err));
 		return err;
@@ -110,6 +123,13 @@ int acpi_init(const void *rsdp, uint32_t rsdp_len)
 	have_s5 = true;
 	kprintf("acpi: S5 via PM1a 0x%x SLP_TYP %u\n", power.pm1a_cnt, (unsigned)power.slp_typa);
 	return 0;
+}
+
+int acpi_madt(struct acpi_madt_info *out)
+{
+	if (rsdp_len == 0)
+		return -EXO_ENOTSUP;
+	return acpi_parse_madt(rsdp_copy, rsdp_len, map_phys, NULL, out);
 }
 
 /* PM1x_CNT value that starts sleep type typ: the current value with SLP_TYP

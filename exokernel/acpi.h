@@ -1,15 +1,18 @@
 /*
- * acpi.h - ACPI soft-off (S5): the kernel's way to power the machine off.
+ * acpi.h - the kernel's use of ACPI: soft-off (S5) and the MADT.
  *
- * acpi_init runs once at boot and records, through the hardware-free parser
- * in acpi_tables.c, which PM1 control registers and SLP_TYP values enter S5.
- * acpi_poweroff later writes them. Nothing else of ACPI is used: no AML
- * interpreter, no SCI handler.
+ * acpi_init runs once at boot, keeps the RSDP and records, through the
+ * hardware-free parser in acpi_tables.c, which PM1 control registers and
+ * SLP_TYP values enter S5. acpi_poweroff later writes them. acpi_madt reads
+ * the CPUs and interrupt controllers from the MADT. Nothing else of ACPI is
+ * used: no AML interpreter, no SCI handler.
  */
 #ifndef ACPI_H
 #define ACPI_H
 
 #include <stdint.h>
+
+#include "acpi_tables.h"
 
 /*
  * Parse the ACPI tables once at boot. rsdp is a copy of the RSDP from the
@@ -21,8 +24,9 @@
  *
  * Prints one line: "acpi: S5 via PM1a 0x604 SLP_TYP 0" on success, or
  * "acpi: no S5 power-off (<reason>)". Returns 0, -EXO_ENOTSUP when no RSDP
- * is found, or the error of acpi_parse_power (acpi_tables.h). Call once,
- * before acpi_poweroff, on the boot CPU.
+ * is found, or the error of acpi_parse_power (acpi_tables.h). Whatever it
+ * returns, an RSDP it was given or found is copied (at most 1 KiB) for
+ * acpi_madt. Call once, before acpi_poweroff and acpi_madt, on the boot CPU.
  */
 int acpi_init(const void *rsdp, uint32_t rsdp_len);
 
@@ -41,5 +45,19 @@ int acpi_init(const void *rsdp, uint32_t rsdp_len);
  * devices and other CPUs; interrupts are left as they are.
  */
 int acpi_poweroff(void);
+
+/*
+ * Read the MADT (ACPI 6.x §5.2.12) through the RSDP acpi_init kept: the local
+ * APIC base, up to ACPI_MAX_CPUS processor APIC ids, the I/O APICs and the
+ * ISA interrupt source overrides (struct acpi_madt_info, acpi_tables.h).
+ * Tables are reread and re-proven (checksums, lengths) on every call; nothing
+ * is printed and no hardware is touched.
+ *
+ * Returns 0 and fills *out, or leaves *out untouched and returns
+ * -EXO_ENOTSUP if acpi_init has not run or found no RSDP, or the error of
+ * acpi_parse_madt: -EXO_ENOTSUP for no MADT, -EXO_EINVAL for malformed
+ * tables or a NULL out. Safe on any CPU once acpi_init has returned.
+ */
+int acpi_madt(struct acpi_madt_info *out);
 
 #endif

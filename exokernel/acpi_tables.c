@@ -1,13 +1,14 @@
 /*
- * acpi_tables.c - the checks behind acpi_parse_power and acpi_find_s5 (see
- * acpi_tables.h).
+ * acpi_tables.c - the checks behind acpi_parse_power, acpi_find_s5 and
+ * acpi_parse_madt (see acpi_tables.h).
  *
  * Firmware tables are hostile input: a table is read only after map has
  * returned all of it and its length and checksum are proven, structures are
  * copied out with memcpy (tables need not be aligned), and every sum of two
  * table-supplied numbers is compared by subtraction so it cannot wrap. The
  * AML scan never reads past the caller's length nor past the package's own
- * PkgLength. Nothing here touches hardware; acpi.c does that.
+ * PkgLength; the MADT walk never reads past the table's Length and always
+ * advances. Nothing here touches hardware; acpi.c does that.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -101,6 +102,20 @@ static bool has_signature(acpi_map_fn map, void *ctx, uint64_t pa, const char *s
 	const void *p = pa ? map(pa, SDT_HDR_LEN, ctx) : NULL;
 
 	return p != NULL && memcmp(p, sig, 4) == 0;
+}
+
+/* Physical address of the first root-table entry whose header has
+ * signature sig, or 0 if there is none. */
+static uint64_t find_in_root(const struct root_table *root, acpi_map_fn map, void *ctx,
+			     const char *sig)
+{
+	for (uint32_t i = 0; i < root->nentries; i++) {
+		uint64_t pa = root_entry(root, i);
+
+		if (has_signature(map, ctx, pa, sig))
+			return pa;
+	}
+	return 0;
 }
 
 /*
@@ -206,6 +221,7 @@ int acpi_parse_power(const void *rsdp, uint32_t rsdp_len, acpi_map_fn map, void 
 {
 	struct root_table root;
 	struct acpi_power pw;
+	uint64_t facp;
 	uint32_t i;
 	int err;
 
@@ -214,13 +230,10 @@ int acpi_parse_power(const void *rsdp, uint32_t rsdp_len, acpi_map_fn map, void 
 	if ((err = map_root(rsdp, rsdp_len, map, ctx, &root)) != 0)
 		return err;
 
-	for (i = 0; i < root.nentries; i++)
-		if (has_signature(map, ctx, root_entry(&root, i), "FACP"))
-			break;
-	if (i == root.nentries)
+	if ((facp = find_in_root(&root, map, ctx, "FACP")) == 0)
 		return -EXO_ENOTSUP;
 	memset(&pw, 0, sizeof(pw));
-	if ((err = parse_fadt(map, ctx, root_entry(&root, i), &pw)) != 0)
+	if ((err = parse_fadt(map, ctx, facp, &pw)) != 0)
 		return err;
 
 	/* \_S5 belongs in the DSDT; some firmware (older QEMU, for one) puts
@@ -360,4 +373,162 @@ int acpi_find_s5(const uint8_t *aml, uint64_t len, uint16_t *typa, uint16_t *typ
 		return s5_package(aml, len, i + 4, typa, typb);
 	}
 	return -EXO_ENOTSUP;
+}
+
+/* ------------------------------------------------------------ MADT */
+
+/* Record a usable processor with APIC id id (any width) in *m, or count it
+ * in ncpus_ignored: see acpi_parse_madt. */
+static void madt_cpu(struct acpi_madt_info *m, uint32_t id)
+{
+	if (id >= 0xff || m->ncpus == ACPI_MAX_CPUS) {
+		m->ncpus_ignored++;
+		return;
+	}
+	for (unsigned i = 0; i < m->ncpus; i++) {
+		if (m->apic_id[i] == id) {
+			m->ncpus_ignored++;
+			return;
+		}
+	}
+	m->apic_id[m->ncpus++] = (uint8_t)id;
+}
+
+/*
+ * Read one MADT interrupt controller structure of len bytes at e (len >= 2,
+ * all of it inside the proven table) into *m. Returns -EXO_EINVAL if a type
+ * read here is shorter than its fixed size; other types are ignored.
+ */
+static int madt_entry(const uint8_t *e, uint8_t len, struct acpi_madt_info *m, bool *have_lapic64,
+		      uint64_t *lapic64)
+{
+	switch (e[0]) {
+	case ACPI_MADT_LAPIC: {
+		struct acpi_madt_lapic l;
+
+		if (len < sizeof(l))
+			return -EXO_EINVAL;
+		memcpy(&l, e, sizeof(l));
+		if (l.flags & (ACPI_MADT_CPU_ENABLED | ACPI_MADT_CPU_ONLINE_CAPABLE))
+			madt_cpu(m, l.apic_id);
+		return 0;
+	}
+	case ACPI_MADT_X2APIC: {
+		struct acpi_madt_x2apic x;
+
+		if (len < sizeof(x))
+			return -EXO_EINVAL;
+		memcpy(&x, e, sizeof(x));
+		if (x.flags & (ACPI_MADT_CPU_ENABLED | ACPI_MADT_CPU_ONLINE_CAPABLE))
+			madt_cpu(m, x.x2apic_id);
+		return 0;
+	}
+	case ACPI_MADT_IOAPIC: {
+		struct acpi_madt_ioapic io;
+
+		if (len < sizeof(io))
+			return -EXO_EINVAL;
+		memcpy(&io, e, sizeof(io));
+		if (m->nioapics == ACPI_MAX_IOAPICS) {
+			m->nioapics_ignored++;
+			return 0;
+		}
+		m->ioapic[m->nioapics].id = io.id;
+		m->ioapic[m->nioapics].addr = io.addr;
+		m->ioapic[m->nioapics].gsi_base = io.gsi_base;
+		m->nioapics++;
+		return 0;
+	}
+	case ACPI_MADT_OVERRIDE: {
+		struct acpi_madt_override o;
+
+		if (len < sizeof(o))
+			return -EXO_EINVAL;
+		memcpy(&o, e, sizeof(o));
+		if (o.bus != 0 || o.source > 15)
+			return 0; /* not an ISA IRQ */
+		if (m->noverrides == ACPI_MAX_OVERRIDES) {
+			m->noverrides_ignored++;
+			return 0;
+		}
+		m->override[m->noverrides].source = o.source;
+		m->override[m->noverrides].gsi = o.gsi;
+		m->override[m->noverrides].flags = o.flags;
+		m->noverrides++;
+		return 0;
+	}
+	case ACPI_MADT_LAPIC_ADDR: {
+		struct acpi_madt_lapic_addr a;
+
+		if (len < sizeof(a))
+			return -EXO_EINVAL;
+		memcpy(&a, e, sizeof(a));
+		*have_lapic64 = true;
+		*lapic64 = a.addr;
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+int acpi_parse_madt(const void *rsdp, uint32_t rsdp_len, acpi_map_fn map, void *ctx,
+		    struct acpi_madt_info *out)
+{
+	struct root_table root;
+	struct acpi_madt_info m;
+	struct acpi_madt hdr;
+	const uint8_t *tab;
+	uint64_t pa, lapic64 = 0;
+	bool have_lapic64 = false;
+	uint32_t len, off;
+	int err;
+
+	if (rsdp == NULL || map == NULL || out == NULL)
+		return -EXO_EINVAL;
+	if ((err = map_root(rsdp, rsdp_len, map, ctx, &root)) != 0)
+		return err;
+	if ((pa = find_in_root(&root, map, ctx, "APIC")) == 0)
+		return -EXO_ENOTSUP;
+	if ((err = map_table(map, ctx, pa, "APIC", &tab, &len)) != 0)
+		return err;
+	if (len < sizeof(hdr))
+		return -EXO_EINVAL;
+	memcpy(&hdr, tab, sizeof(hdr));
+
+	memset(&m, 0, sizeof(m));
+	m.pcat_compat = (hdr.flags & ACPI_MADT_PCAT_COMPAT) != 0;
+	/* Invariant: off <= len, and each pass adds an entry length >= 2. */
+	for (off = sizeof(hdr); off < len;) {
+		uint8_t elen;
+
+		if (len - off < sizeof(struct acpi_madt_entry))
+			return -EXO_EINVAL; /* a lone type byte at the end */
+		elen = tab[off + 1];
+		if (elen < sizeof(struct acpi_madt_entry) || elen > len - off)
+			return -EXO_EINVAL;
+		if ((err = madt_entry(tab + off, elen, &m, &have_lapic64, &lapic64)) != 0)
+			return err;
+		off += elen;
+	}
+	m.lapic_base = have_lapic64 ? lapic64 : hdr.lapic_addr;
+	*out = m;
+	return 0;
+}
+
+uint32_t acpi_isa_irq_gsi(const struct acpi_madt_info *m, unsigned irq, uint16_t *flags)
+{
+	uint16_t f = 0;
+	uint32_t gsi = irq;
+
+	for (unsigned i = 0; irq <= 15 && i < m->noverrides; i++) {
+		if (m->override[i].source == irq) {
+			gsi = m->override[i].gsi;
+			f = m->override[i].flags;
+			break;
+		}
+	}
+	if (flags != NULL)
+		*flags = f;
+	return gsi;
 }

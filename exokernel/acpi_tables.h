@@ -1,13 +1,17 @@
 /*
- * acpi_tables.h - finding how to power the machine off (ACPI S5) in the
- * firmware's ACPI tables, without touching hardware.
+ * acpi_tables.h - reading the firmware's ACPI tables without touching
+ * hardware: how to power the machine off (ACPI S5), and which CPUs and
+ * interrupt controllers it has (the MADT).
  *
- * This is the "check" half of ACPI power-off: acpi_parse_power walks
- * RSDP -> RSDT/XSDT -> FADT -> DSDT, trusts no table before its length and
- * checksum are proven, and returns the few numbers acpi.c needs to write the
- * PM1 control registers. Firmware tables are treated as hostile input. The
- * code reaches physical memory only through a caller-supplied acpi_map_fn,
- * so the host unit tests (tests/unit/test_acpi.c) can serve it buffers.
+ * This is the "check" half of ACPI: acpi_parse_power walks
+ * RSDP -> RSDT/XSDT -> FADT -> DSDT and returns the few numbers acpi.c needs
+ * to write the PM1 control registers; acpi_parse_madt walks
+ * RSDP -> RSDT/XSDT -> MADT and returns the local APIC address, the CPUs'
+ * APIC ids, the I/O APICs and the ISA interrupt overrides. Both trust no
+ * table before its length and checksum are proven: firmware tables are
+ * treated as hostile input. The code reaches physical memory only through a
+ * caller-supplied acpi_map_fn, so the host unit tests
+ * (tests/unit/test_acpi.c, tests/unit/test_madt.c) can serve it buffers.
  *
  * Structures follow the ACPI Specification 6.x (section numbers as in 6.0 to
  * 6.5), chapter 5 "ACPI Software Programming Model"; AML follows chapter 20
@@ -17,6 +21,7 @@
 #ifndef ACPI_TABLES_H
 #define ACPI_TABLES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -149,7 +154,94 @@ _Static_assert(offsetof(struct acpi_fadt, sleep_control_reg) == 244, "FADT.SLEEP
 /* Shortest FADT accepted: the ACPI 1.0 table, which ends after Flags. */
 #define ACPI_FADT_MIN_LEN 116
 
-/* Largest table acpi_parse_power will map and checksum, in bytes. Real DSDTs
+/* Multiple APIC Description Table, signature "APIC" (ACPI 6.x §5.2.12):
+ * this fixed part, then interrupt controller structures to header.length,
+ * each starting with struct acpi_madt_entry. */
+struct acpi_madt {
+	struct acpi_sdt_header header;
+	uint32_t lapic_addr; /* Local Interrupt Controller Address (32-bit physical) */
+	uint32_t flags;	     /* ACPI_MADT_PCAT_COMPAT */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_madt) == 44, "MADT");
+_Static_assert(offsetof(struct acpi_madt, lapic_addr) == 36,
+	       "MADT.LocalInterruptControllerAddress");
+
+#define ACPI_MADT_PCAT_COMPAT (1u << 0) /* MADT flags: dual 8259s also installed */
+
+/* Header of every MADT interrupt controller structure (§5.2.12, Table 5.20). */
+struct acpi_madt_entry {
+	uint8_t type;	/* ACPI_MADT_* */
+	uint8_t length; /* bytes in this structure, these two included */
+} __attribute__((packed));
+
+/* MADT structure types used here (ACPI 6.x §5.2.12, Table 5.21). */
+#define ACPI_MADT_LAPIC	     0 /* Processor Local APIC (§5.2.12.2) */
+#define ACPI_MADT_IOAPIC     1 /* I/O APIC (§5.2.12.3) */
+#define ACPI_MADT_OVERRIDE   2 /* Interrupt Source Override (§5.2.12.5) */
+#define ACPI_MADT_LAPIC_ADDR 5 /* Local APIC Address Override (§5.2.12.8) */
+#define ACPI_MADT_X2APIC     9 /* Processor Local x2APIC (§5.2.12.12) */
+
+/* Processor Local APIC structure (§5.2.12.2). */
+struct acpi_madt_lapic {
+	struct acpi_madt_entry h; /* type 0, length 8 */
+	uint8_t uid;		  /* ACPI Processor UID */
+	uint8_t apic_id;
+	uint32_t flags; /* ACPI_MADT_CPU_* */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_madt_lapic) == 8, "MADT Processor Local APIC");
+
+/* Local APIC flags, in both processor structures (§5.2.12.2, Table 5.23). */
+#define ACPI_MADT_CPU_ENABLED	     (1u << 0) /* usable now */
+#define ACPI_MADT_CPU_ONLINE_CAPABLE (1u << 1) /* may be enabled at runtime (ACPI 6.3) */
+
+/* I/O APIC structure (§5.2.12.3). */
+struct acpi_madt_ioapic {
+	struct acpi_madt_entry h; /* type 1, length 12 */
+	uint8_t id;
+	uint8_t reserved;
+	uint32_t addr;	   /* 32-bit physical address of its registers */
+	uint32_t gsi_base; /* Global System Interrupt of its first input */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_madt_ioapic) == 12, "MADT I/O APIC");
+
+/* Interrupt Source Override structure (§5.2.12.5). */
+struct acpi_madt_override {
+	struct acpi_madt_entry h; /* type 2, length 10 */
+	uint8_t bus;		  /* 0 = ISA, the only value defined */
+	uint8_t source;		  /* bus-relative interrupt source (ISA IRQ) */
+	uint32_t gsi;		  /* Global System Interrupt it signals */
+	uint16_t flags;		  /* MPS INTI flags: ACPI_MADT_POLARITY_*, ACPI_MADT_TRIGGER_* */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_madt_override) == 10, "MADT Interrupt Source Override");
+
+/* MPS INTI flags (§5.2.12.5, Table 5.26). 0 in either field means
+ * "conforms to the bus": for ISA, active high and edge triggered. */
+#define ACPI_MADT_POLARITY_MASK 0x3u
+#define ACPI_MADT_POLARITY_HIGH 0x1u
+#define ACPI_MADT_POLARITY_LOW	0x3u
+#define ACPI_MADT_TRIGGER_MASK	0xcu
+#define ACPI_MADT_TRIGGER_EDGE	0x4u
+#define ACPI_MADT_TRIGGER_LEVEL 0xcu
+
+/* Local APIC Address Override structure (§5.2.12.8). */
+struct acpi_madt_lapic_addr {
+	struct acpi_madt_entry h; /* type 5, length 12 */
+	uint16_t reserved;
+	uint64_t addr; /* 64-bit physical address of the local APIC */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_madt_lapic_addr) == 12, "MADT Local APIC Address Override");
+
+/* Processor Local x2APIC structure (§5.2.12.12). */
+struct acpi_madt_x2apic {
+	struct acpi_madt_entry h; /* type 9, length 16 */
+	uint16_t reserved;
+	uint32_t x2apic_id;
+	uint32_t flags; /* ACPI_MADT_CPU_* */
+	uint32_t uid;	/* ACPI Processor UID */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_madt_x2apic) == 16, "MADT Processor Local x2APIC");
+
+/* Largest table acpi_parse_power or acpi_parse_madt will map and checksum, in bytes. Real DSDTs
  * are at most a few hundred KiB; a larger length is taken as corruption
  * rather than a reason to sum (or fault on) gigabytes of memory. */
 #define ACPI_TABLE_MAX_LEN (16u << 20)
@@ -234,5 +326,83 @@ int acpi_parse_power(const void *rsdp, uint32_t rsdp_len, acpi_map_fn map, void 
  *                does not fit the 3-bit SLP_TYP field (> 7).
  */
 int acpi_find_s5(const uint8_t *aml, uint64_t len, uint16_t *typa, uint16_t *typb);
+
+#define ACPI_MAX_CPUS	   16 /* processors acpi_parse_madt records */
+#define ACPI_MAX_IOAPICS   4  /* I/O APICs acpi_parse_madt records */
+#define ACPI_MAX_OVERRIDES 16 /* ISA interrupt source overrides it records */
+
+/* The interrupt controllers and CPUs of this machine, as found in the MADT
+ * by acpi_parse_madt. Entries are in MADT order. */
+struct acpi_madt_info {
+	uint64_t lapic_base;		/* physical address of the local APIC registers: the MADT's
+					   32-bit field, or the 64-bit Local APIC Address Override */
+	unsigned ncpus;			/* processors recorded in apic_id[], <= ACPI_MAX_CPUS */
+	unsigned ncpus_ignored;		/* usable processors not recorded (see acpi_parse_madt) */
+	uint8_t apic_id[ACPI_MAX_CPUS]; /* local APIC ids; the BSP is usually, not always, first */
+	unsigned nioapics;		/* I/O APICs recorded in ioapic[] */
+	unsigned nioapics_ignored;	/* I/O APICs beyond ACPI_MAX_IOAPICS */
+	struct {
+		uint8_t id;	   /* I/O APIC id */
+		uint32_t addr;	   /* physical address of its registers */
+		uint32_t gsi_base; /* GSI of its input 0 */
+	} ioapic[ACPI_MAX_IOAPICS];
+	unsigned noverrides;	     /* ISA overrides recorded in override[] */
+	unsigned noverrides_ignored; /* ISA overrides beyond ACPI_MAX_OVERRIDES */
+	struct {
+		uint8_t source; /* ISA IRQ, 0..15 */
+		uint32_t gsi;	/* GSI it is wired to */
+		uint16_t flags; /* MPS INTI flags: ACPI_MADT_POLARITY_*, ACPI_MADT_TRIGGER_* */
+	} override[ACPI_MAX_OVERRIDES];
+	bool pcat_compat; /* dual 8259 PICs present: mask them before using I/O APICs */
+};
+
+/*
+ * Find the CPUs and interrupt controllers in the Multiple APIC Description
+ * Table (ACPI 6.x §5.2.12).
+ *
+ * rsdp, rsdp_len, map and ctx are as for acpi_parse_power, and the RSDP and
+ * root table get the same checks. The first root-table entry whose header
+ * has signature "APIC" is the MADT; it is used only after map returns all
+ * Length bytes, with 44 <= Length <= ACPI_TABLE_MAX_LEN and a zero checksum
+ * (§5.2.6). Its interrupt controller structures are then walked from offset
+ * 44 to Length; each must have Length >= 2 and end inside the table, and a
+ * structure of a type read here must be at least its fixed size (LAPIC 8,
+ * I/O APIC 12, override 10, LAPIC address override 12, x2APIC 16 bytes).
+ * Longer structures (later revisions) and other types are skipped by their
+ * Length. What is recorded:
+ *  - type 0 (§5.2.12.2) and type 9 (§5.2.12.12) processors whose flags have
+ *    Enabled or Online Capable set. The first ACPI_MAX_CPUS with an APIC
+ *    id below 255 go in apic_id[]. The others only count in ncpus_ignored:
+ *    those past ACPI_MAX_CPUS; id 255 (the xAPIC broadcast destination) and
+ *    x2APIC ids above it (not addressable with 8-bit xAPIC ids); and an id
+ *    already recorded (firmware listing one CPU as both LAPIC and x2APIC).
+ *    Processors with neither flag are skipped without being counted;
+ *  - type 1 I/O APICs (§5.2.12.3): the first ACPI_MAX_IOAPICS;
+ *  - type 2 overrides (§5.2.12.5) with Bus 0 (ISA) and Source 0..15: the
+ *    first ACPI_MAX_OVERRIDES. Others are skipped;
+ *  - type 5 (§5.2.12.8): its 64-bit address replaces the 32-bit field in
+ *    lapic_base (the last one, if firmware gives more than one).
+ *
+ * Returns 0 and fills *out, or leaves *out untouched and returns
+ *  -EXO_EINVAL   a NULL argument; a bad RSDP, RSDT or XSDT (see
+ *                acpi_parse_power); an MADT that is not mappable, shorter
+ *                than 44 bytes or has a bad checksum; or a malformed
+ *                structure as above;
+ *  -EXO_ENOTSUP  no MADT in the root table.
+ */
+int acpi_parse_madt(const void *rsdp, uint32_t rsdp_len, acpi_map_fn map, void *ctx,
+		    struct acpi_madt_info *out);
+
+/*
+ * The GSI that ISA IRQ irq (0..15) signals, from m's interrupt source
+ * overrides (ACPI 6.x §5.2.12.5): the first override for that IRQ, in MADT
+ * order. *flags (if flags is not NULL) gets its MPS INTI flags. Without an
+ * override the IRQ is identity-mapped, GSI irq (§5.2.12.5: ISA interrupts
+ * without an override are assumed identity-mapped into the I/O APIC
+ * inputs), and *flags is 0, "conforms to the bus" (for ISA: active high,
+ * edge triggered). An irq above 15 is returned unchanged, *flags 0.
+ * m must be a result of acpi_parse_madt.
+ */
+uint32_t acpi_isa_irq_gsi(const struct acpi_madt_info *m, unsigned irq, uint16_t *flags);
 
 #endif

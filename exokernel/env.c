@@ -7,6 +7,9 @@
 #include "kernel.h"
 #include "env.h"
 #include "pmap.h"
+#include "smp.h"
+#include "spinlock.h"
+#include "arch/x86_64/lapic.h"
 #include "uaccess.h"
 #include "elf.h"
 #include "grant.h"
@@ -102,7 +105,7 @@ struct env *env_alloc(struct env *parent, const char *name, uint64_t kmem)
 struct env *env_lookup(uint32_t id)
 {
 	uint32_t i = id & (NENV - 1);
-	if (i == 0 || envs[i].status == EXO_ENV_FREE || envs[i].id != id)
+	if (i == 0 || envs[i].status == EXO_ENV_FREE || envs[i].id != id || envs[i].dying)
 		return NULL;
 	return &envs[i];
 }
@@ -138,16 +141,21 @@ void env_destroy(struct env *e, const char *why)
 	uint32_t id = e->id;
 	if (why)
 		kprintf("exo: env %u (%s) %s\n", id, e->name, why);
+	if (e->oncpu && e->oncpu != c->id + 1) {
+		/* Running on another CPU, in its address space: that CPU tears
+		 * it down at its next kernel entry, which this IPI forces. */
+		e->dying = true;
+		lapic_ipi(cpus[e->oncpu - 1].apic_id, T_IPI_RESCHED);
+		return;
+	}
+	sched_env_gone(e);
 	for (unsigned i = 1; i < NENV; i++) {
 		struct env *x = &envs[i];
 		if (x->status == EXO_ENV_FREE || x == e)
 			continue;
 		if (x->status == EXO_ENV_BLOCKED && x->block == BLOCK_PCT_REPLY &&
-		    x->pct_callee == id) {
-			x->tf.rax = (uint64_t)-EXO_EBADENV;
-			x->status = EXO_ENV_RUNNABLE;
-			x->block = BLOCK_NONE;
-		}
+		    x->pct_callee == id)
+			env_make_runnable(x, (uint64_t)-EXO_EBADENV);
 		if (x->pct_caller == id)
 			x->pct_caller = 0;
 		if (x->parent == id) {
@@ -156,14 +164,28 @@ void env_destroy(struct env *e, const char *why)
 		}
 	}
 	if (c->env == e) {
-		write_cr3(pmap_kernel_root());
 		c->env = NULL;
+		e->oncpu = 0;
+	}
+	if (c->cr3 == e->pml4) {
+		write_cr3(pmap_kernel_root());
+		c->cr3 = pmap_kernel_root();
 	}
 	pmap_destroy(e);
 	kfree_page(e->fpu);
 	settle_frames(id);
 	grant_forget_env(id);
-	kmem_uncharge(e->quota_from, e->kmem_limit);
+	/* Children that got their quota from e now hold it from e's giver, who
+	 * gets back only what e had not passed on. */
+	uint64_t refund = e->kmem_limit;
+	for (unsigned i = 1; i < NENV; i++) {
+		struct env *x = &envs[i];
+		if (x->status != EXO_ENV_FREE && x != e && x->quota_from == id) {
+			x->quota_from = e->quota_from;
+			refund -= x->kmem_limit;
+		}
+	}
+	kmem_uncharge(e->quota_from, refund);
 	memset(&env_info[id & (NENV - 1)], 0, sizeof(struct exo_env_info));
 	memset(e, 0, sizeof(*e));
 }
@@ -276,24 +298,28 @@ int env_load_elf(struct env *e, const void *image, uint64_t size, const char *co
 	return 0;
 }
 
-/* Switch this CPU to e and return to its user state. */
+/* Switch this CPU to e (runnable, not running elsewhere, or already this
+ * CPU's) and return to its user state. Releases the kernel lock. */
 void env_run(struct env *e)
 {
 	struct cpu *c = this_cpu();
 	if (c->env != e) {
-		if (c->env) {
-			fpu_save(c->env->fpu);
-			env_info[c->env->id & (NENV - 1)].cpu = ~0u;
-		}
+		assert(c->env == NULL && !e->oncpu);
 		fpu_restore(e->fpu);
 		wrmsr(MSR_FS_BASE, e->fs_base);
 		wrmsr(MSR_KERNEL_GS_BASE, e->gs_base); /* becomes GS on the way out */
 		c->env = e;
+		e->oncpu = c->id + 1;
 		env_info[e->id & (NENV - 1)].cpu = c->id;
 	}
-	if (read_cr3() != e->pml4)
+	if (c->cr3 != e->pml4) {
 		write_cr3(e->pml4);
-	trap_return(&e->tf);
+		c->cr3 = e->pml4;
+	}
+	/* Copy the registers while the lock still keeps others off them. */
+	struct trapframe tf = e->tf;
+	kernel_unlock();
+	trap_return(&tf);
 }
 
 /* Wake every environment waiting for console input. */
@@ -301,10 +327,8 @@ void env_wake_console(void)
 {
 	for (unsigned i = 1; i < NENV; i++) {
 		struct env *e = &envs[i];
-		if (e->status == EXO_ENV_BLOCKED && e->block == BLOCK_CONSOLE) {
-			e->status = EXO_ENV_RUNNABLE;
-			e->block = BLOCK_NONE;
-		}
+		if (e->status == EXO_ENV_BLOCKED && e->block == BLOCK_CONSOLE)
+			env_make_runnable(e, e->tf.rax);
 	}
 }
 
@@ -321,7 +345,8 @@ int upcall_push(struct env *e, const struct entry_point *ep, uint64_t vector, ui
 	struct trapframe *tf = &e->tf;
 	uint64_t top = ep->rsp;
 	uint64_t sp = top;
-	if (tf->rsp < top && tf->rsp >= top - EXO_UPCALL_STACK_MAX)
+	uint64_t bottom = top > EXO_UPCALL_STACK_MAX ? top - EXO_UPCALL_STACK_MAX : 0;
+	if (tf->rsp < top && tf->rsp >= bottom)
 		sp = tf->rsp - EXO_UPCALL_GAP;
 	sp = ALIGN_DOWN(sp - sizeof(struct exo_upcall_frame), 16);
 	struct exo_upcall_frame f = {

@@ -21,7 +21,7 @@ _Static_assert((1u << ENV_INDEX_BITS) == NENV, "env id layout");
 /* Kernel memory every environment costs: its slot, PML4 and XSAVE page. */
 #define ENV_BASE_KMEM (3 * 4096ull)
 /* Smallest quota a child may be created with (bytes). */
-#define ENV_MIN_KMEM (16 * 1024ull)
+#define ENV_MIN_KMEM (24 * 1024ull) /* the base cost and one page's three tables */
 /* Quota of an environment started from a boot module (bytes). */
 #define ENV_BOOT_KMEM (64ull << 20)
 
@@ -31,6 +31,7 @@ enum env_block {
 	BLOCK_CONSOLE,	 /* in exo_cons_read, for input; the call restarts */
 	BLOCK_PCT_WAIT,	 /* in exo_pct_wait, for a protected control transfer */
 	BLOCK_PCT_REPLY, /* in exo_pct_call, for the callee's reply */
+	BLOCK_WAIT,      /* in exo_wait, for its predicate or timeout */
 };
 
 struct entry_point {
@@ -56,6 +57,11 @@ struct env {
 	uint32_t pct_caller; /* the env waiting for our reply, 0 if none */
 	uint32_t pct_callee; /* while BLOCK_PCT_REPLY: whom we wait for */
 	char name[24];
+	unsigned oncpu;         /* index + 1 of the CPU running it, 0 if none */
+	bool dying;             /* destroyed while running elsewhere: that CPU frees it */
+	uint64_t wait_deadline; /* BLOCK_WAIT: TSC value to give up at, 0 = never */
+	uint32_t npred, pred_flags;
+	struct exo_pred_term pred[EXO_PRED_MAX_TERMS];
 	struct trapframe tf; /* user registers while not on a CPU */
 };
 
@@ -71,6 +77,11 @@ int env_load_elf(struct env *e, const void *image, uint64_t size, const char *co
 void env_run(struct env *e) __attribute__((noreturn));
 void schedule(void) __attribute__((noreturn));
 void env_wake_console(void);
+void env_make_runnable(struct env *e, uint64_t rax);
+void env_block(struct env *e, enum env_block reason);
+void sched_tick(void);
+void sched_env_gone(struct env *e);
+void put_prev_env(void);
 unsigned env_invariant_check(void);
 int kmem_charge(struct env *e, uint64_t bytes);
 void kmem_uncharge(uint32_t id, uint64_t bytes);

@@ -10,25 +10,28 @@
  */
 #include "kernel.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/pic.h"
 #include "acpi.h"
+#include "acpi_tables.h"
 #include "bootmem.h"
 #include "console.h"
 #include "env.h"
 #include "machine.h"
 #include "multiboot2.h"
 #include "pmap.h"
+#include "smp.h"
+#include "spinlock.h"
 #include "uart.h"
 
 #define MB2_BOOT_MAGIC 0x36d76289
 #define MIN_PHYS       (1ull << 20)
 #define MAX_ARGS       16
-#define KSTACK_SIZE    16384
+#define IRQ_COM1       4
 
 extern char _kernel_start_phys[], _kernel_end[];
 
-static struct cpu cpu0;
-static uint8_t cpu0_kstack[KSTACK_SIZE] __attribute__((aligned(16)));
 static struct mb2_info mb;
 static struct bootmem_range usable[64];
 static bool first_program = true;
@@ -166,6 +169,32 @@ static void start_module(const struct mb2_module *m)
 	first_program = false;
 }
 
+/*
+ * Interrupt delivery: the 8259s are remapped out of the way and masked;
+ * each CPU's local APIC takes the timer and IPIs; the I/O APIC routes the
+ * serial port's IRQ to the bootstrap processor. Machine facts come from
+ * the ACPI MADT (or the PC defaults when there is none).
+ */
+static void interrupts_init(struct acpi_madt_info *madt)
+{
+	if (acpi_madt(madt) < 0 || madt->ncpus == 0 || madt->nioapics == 0) {
+		kprintf("exo: no usable ACPI MADT: one CPU, default APIC addresses\n");
+		*madt = (struct acpi_madt_info){.lapic_base = 0xfee00000, .nioapics = 1};
+		madt->ioapic[0].addr = 0xfec00000;
+	}
+	pic_init();
+	pic_disable();
+	lapic_init(madt->lapic_base);
+	lapic_init_cpu();
+	cpus[0].apic_id = lapic_id();
+	ioapic_init(madt->ioapic[0].addr, madt->ioapic[0].gsi_base);
+	uint16_t flags;
+	uint32_t gsi = acpi_isa_irq_gsi(madt, IRQ_COM1, &flags);
+	ioapic_route(gsi, T_IRQ0 + IRQ_COM1, cpus[0].apic_id, flags);
+	uart_enable_rx_irq();
+	lapic_calibrate();
+}
+
 void kmain(uint32_t magic, uint64_t mbi_pa)
 {
 	console_init();
@@ -178,7 +207,7 @@ void kmain(uint32_t magic, uint64_t mbi_pa)
 		machine_halt(EXIT_HALTED);
 	}
 	test_mode = cmdline_opt(mb.cmdline, "test") != NULL;
-	gdt_init(&cpu0, (uint64_t)cpu0_kstack + KSTACK_SIZE);
+	smp_init_bsp();
 	idt_init();
 	fpu_init();
 
@@ -199,12 +228,17 @@ void kmain(uint32_t magic, uint64_t mbi_pa)
 		.nframes = frames.n, .nfree = frames.nfree, .ncpus = 1, .nenv = NENV
 	};
 	pmap_init_windows(env_info, sizeof(env_info), &sysinfo);
-	pic_init();
-	uart_enable_rx_irq();
-	pic_unmask(4);
 	acpi_init(mb.rsdp, mb.rsdp_len);
+	struct acpi_madt_info madt;
+	interrupts_init(&madt);
 
 	for (unsigned i = 0; i < mb.nmods; i++)
 		start_module(&mb.mods[i]);
+	kernel_lock();
+	smp_start_aps(&madt);
+	sysinfo.info.ncpus = ncpus;
+	sysinfo.info.tsc_hz = tsc_hz;
+	kprintf("exo: %u CPUs, TSC %lu MHz, %u slots of %u us per CPU\n", ncpus,
+		tsc_hz / 1000000, EXO_NSLOTS, EXO_SLICE_US);
 	schedule();
 }

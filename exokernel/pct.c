@@ -30,11 +30,12 @@ static long transfer(uint64_t target, uint64_t w0, uint64_t w1, uint64_t w2, uin
 		return -EXO_EINVAL;
 	if (grant && !sb_perm_within(gperm, frame_rights(gframe, me->id)))
 		return -EXO_EPERM;
-	bool waiting = t->status == EXO_ENV_BLOCKED && t->block == BLOCK_PCT_WAIT;
-	if (t->pct_busy || !(t->status == EXO_ENV_RUNNABLE || waiting) || this_cpu()->env == t)
-		return -EXO_EAGAIN;
-	if (waiting)
-		t->tf.rax = 0; /* exo_pct_wait returns 0 when the context resumes */
+	bool waiting = t->status == EXO_ENV_BLOCKED &&
+		       (t->block == BLOCK_PCT_WAIT || t->block == BLOCK_WAIT);
+	if (t->pct_busy || !(t->status == EXO_ENV_RUNNABLE || waiting) || t->oncpu)
+		return -EXO_EAGAIN; /* running (its registers are not here), or not receptive */
+	if (waiting) /* exo_pct_wait returns 0, exo_wait EXO_WAKE_PCT, on resumption */
+		t->tf.rax = t->block == BLOCK_WAIT ? EXO_WAKE_PCT : 0;
 	struct trapframe saved = t->tf;
 	if (upcall_push(t, &t->entry[EXO_ENTRY_PCT], EXO_UPCALL_PCT, 0, 0) < 0) {
 		t->tf = saved;
@@ -53,15 +54,12 @@ static long transfer(uint64_t target, uint64_t w0, uint64_t w1, uint64_t w2, uin
 	t->tf.rcx = w2;
 	t->tf.r8 = w3;
 	t->tf.r9 = grant;
-	t->tf.rax = sync ? EXO_PCT_SYNC : 0;
-	t->status = EXO_ENV_RUNNABLE;
-	t->block = BLOCK_NONE;
+	env_make_runnable(t, sync ? EXO_PCT_SYNC : 0);
 	t->pct_busy = true;
 	if (!sync)
 		return 0;
 	t->pct_caller = me->id;
-	me->status = EXO_ENV_BLOCKED;
-	me->block = BLOCK_PCT_REPLY;
+	env_block(me, BLOCK_PCT_REPLY);
 	me->pct_callee = t->id;
 	switch_to(t);
 	return SYSCALL_BLOCKED;
@@ -92,13 +90,11 @@ long sys_pct_reply(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
 	if (!c || c->status != EXO_ENV_BLOCKED || c->block != BLOCK_PCT_REPLY ||
 	    c->pct_callee != me->id)
 		return -EXO_EBADENV;
-	c->tf.rax = 0;
 	c->tf.rdi = w0;
 	c->tf.rsi = w1;
 	c->tf.rdx = w2;
 	c->tf.r10 = w3;
-	c->status = EXO_ENV_RUNNABLE;
-	c->block = BLOCK_NONE;
+	env_make_runnable(c, 0);
 	c->pct_callee = 0;
 	switch_to(c);
 	return 0;
@@ -119,7 +115,6 @@ long sys_pct_wait(void)
 	if (!me->entry[EXO_ENTRY_PCT].rip)
 		return -EXO_EINVAL; /* nothing could ever wake it */
 	me->tf.rax = 0;
-	me->status = EXO_ENV_BLOCKED;
-	me->block = BLOCK_PCT_WAIT;
+	env_block(me, BLOCK_PCT_WAIT);
 	return SYSCALL_BLOCKED;
 }

@@ -17,6 +17,7 @@
 #include "env.h"
 #include "grant.h"
 #include "pmap.h"
+#include "smp.h"
 
 #include <exo/layout.h>
 
@@ -180,10 +181,13 @@ uint64_t pmap_pte_to_perm(uint64_t pte)
 	       ((pte & PTE_USER0) ? EXO_PERM_USER0 : 0);
 }
 
+/* Drop stale translations of va in e's address space on every CPU that
+ * has it loaded; the other CPUs are waited for (smp.c). */
 static void flush(struct env *e, uint64_t va)
 {
 	if (read_cr3() == e->pml4)
 		invlpg(va);
+	tlb_shootdown(e->pml4);
 }
 
 /*

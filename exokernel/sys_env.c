@@ -61,6 +61,8 @@ long sys_env_get_regs(uint64_t envid, struct exo_regs *regs)
 	struct env *e = controlled_env(envid, &err);
 	if (!e)
 		return err;
+	if (e != self() && e->oncpu)
+		return -EXO_EBUSY; /* running on another CPU: its registers are not here */
 	const struct trapframe *tf = &e->tf;
 	struct exo_regs r = {
 		.rax = tf->rax,
@@ -100,7 +102,7 @@ long sys_env_set_regs(uint64_t envid, const struct exo_regs *regs)
 		return -EXO_EFAULT;
 	if (!sb_regs_ok(&r))
 		return -EXO_EINVAL;
-	if (e->status == EXO_ENV_BLOCKED)
+	if (e->status == EXO_ENV_BLOCKED || e->oncpu)
 		return -EXO_EBUSY;
 	struct trapframe *tf = &e->tf;
 	tf->rax = r.rax, tf->rbx = r.rbx, tf->rcx = r.rcx, tf->rdx = r.rdx;
@@ -134,7 +136,7 @@ static struct env *rights_target(uint64_t envid, bool *is_child, long *err)
 		*err = -EXO_EBADENV;
 		return NULL;
 	}
-	*is_child = e->parent == self()->id;
+	*is_child = e->parent == self()->id || e == self();
 	return e;
 }
 

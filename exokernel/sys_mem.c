@@ -24,14 +24,20 @@
 /* Ops copied in per step of a batch (kernel stack space). */
 #define BATCH_CHUNK 32
 
+/* Frames are cleared before they change hands, so no environment reads
+ * another's data. */
 long sys_frame_alloc(uint64_t frame, uint64_t flags)
 {
 	if (flags != 0)
 		return -EXO_EINVAL;
+	int64_t fn = (int64_t)frame;
 	if (frame == EXO_FRAME_ANY)
-		return frame_alloc_any(&frames, self()->id);
-	int r = frame_alloc_specific(&frames, frame, self()->id);
-	return r < 0 ? r : (long)frame;
+		fn = frame_alloc_any(&frames, self()->id);
+	else if ((fn = frame_alloc_specific(&frames, frame, self()->id)) == 0)
+		fn = (int64_t)frame;
+	if (fn >= 0)
+		memset(phys_to_virt((uint64_t)fn << PAGE_SHIFT), 0, PAGE_SIZE);
+	return fn;
 }
 
 long sys_frame_free(uint64_t frame)

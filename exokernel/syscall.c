@@ -15,6 +15,7 @@
 #include "machine.h"
 #include "rights.h"
 #include "syscall.h"
+#include "spinlock.h"
 #include "uaccess.h"
 
 #define SYSCALL_INSN_LEN 2
@@ -35,7 +36,8 @@ struct env *controlled_env(uint64_t id, long *err)
 		*err = -EXO_EBADENV;
 		return NULL;
 	}
-	if (!sb_may_control(self()->id, e->id, e->parent)) {
+	if (!sb_may_control(self()->id, e->id, e->parent) &&
+	    !(self()->rights & EXO_RIGHT_ROOT)) { /* the root capability controls everyone */
 		*err = -EXO_EPERM;
 		return NULL;
 	}
@@ -73,8 +75,7 @@ long sys_cons_read(void *buf, uint64_t len)
 		return 0;
 	size_t n = console_read(tmp, len);
 	if (n == 0) {
-		self()->status = EXO_ENV_BLOCKED;
-		self()->block = BLOCK_CONSOLE;
+		env_block(self(), BLOCK_CONSOLE);
 		return SYSCALL_RESTART;
 	}
 	copy_to_user(self(), (uint64_t)buf, tmp, n); /* checked above */
@@ -132,7 +133,8 @@ static long dispatch(uint64_t nr, const uint64_t *w)
 	}
 }
 
-/* Per-CPU: where to go after the current call (switch_to). */
+/* Where to go after the current call (switch_to). Only the CPU holding
+ * the kernel lock uses these, between the call's entry and its exit. */
 static struct env *next_env;
 static bool yielding;
 
@@ -147,8 +149,13 @@ void switch_to(struct env *next)
  * yielded, switched or died. */
 void syscall_trap(struct trapframe *tf)
 {
+	kernel_lock();
 	struct env *e = self();
 	e->tf = *tf;
+	if (e->dying) {
+		env_destroy(e, NULL);
+		schedule();
+	}
 	next_env = NULL;
 	yielding = false;
 	uint64_t w[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
@@ -159,8 +166,12 @@ void syscall_trap(struct trapframe *tf)
 		e->tf.rip -= SYSCALL_INSN_LEN;
 	else if (r != SYSCALL_BLOCKED)
 		e->tf.rax = (uint64_t)r;
-	if (next_env && next_env->status == EXO_ENV_RUNNABLE)
-		env_run(next_env);
+	if (next_env && next_env->status == EXO_ENV_RUNNABLE && !next_env->oncpu &&
+	    !next_env->dying) {
+		struct env *n = next_env;
+		put_prev_env();
+		env_run(n);
+	}
 	if (e->status == EXO_ENV_RUNNABLE && !yielding)
 		env_run(e);
 	schedule();

@@ -10,10 +10,12 @@
  */
 #include "kernel.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/pic.h"
+#include "arch/x86_64/lapic.h"
 #include "console.h"
 #include "env.h"
 #include "panic.h"
+#include "smp.h"
+#include "spinlock.h"
 
 #define IRQ_COM1 4
 
@@ -46,16 +48,17 @@ const char *trap_name(uint64_t v)
 	return v < 32 ? "reserved exception" : "interrupt";
 }
 
+/* A device interrupt or IPI, with the kernel lock held. The timer tick
+ * may not return (it can switch environments). */
 static void irq(uint64_t vector)
 {
-	unsigned line = vector - T_IRQ0;
-	if ((line == 7 || line == 15) && pic_spurious(line))
-		return;
-	if (line == IRQ_COM1) {
+	if (vector == T_IRQ0 + IRQ_COM1) {
 		console_intr();
 		env_wake_console();
 	}
-	pic_eoi(line);
+	lapic_eoi();
+	if (vector == T_TIMER)
+		sched_tick();
 }
 
 /* Exceptions an environment's own handler may take: not NMI, #DF or #MC,
@@ -89,23 +92,47 @@ static void user_fault(struct env *e, const struct trapframe *tf)
 	env_destroy(e, why);
 }
 
-/* Called by vectors.S with the saved registers. */
+/* Called by vectors.S with the saved registers. Returns only to resume
+ * the interrupted context as it is (lock-free IPIs, interrupts in idle). */
 void trap(struct trapframe *tf)
 {
 	bool from_user = (tf->cs & 3) == 3;
 	bool is_irq = tf->vector >= T_IRQ0;
 
-	if (!from_user) {
-		if (is_irq) {
-			irq(tf->vector);
-			return;
-		}
-		panic_tf(tf, "%s in the kernel", trap_name(tf->vector));
+	/* These never take the kernel lock: its holder may be waiting. */
+	switch (tf->vector) {
+	case T_IPI_TLB:
+		tlb_flush_if_asked();
+		lapic_eoi();
+		return;
+	case T_IPI_HALT:
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	case T_SPURIOUS:
+	case T_NMI: /* nothing raises NMIs on purpose yet: ignore */
+		return;
+	case T_MC:
+		panic_tf(tf, "machine check");
 	}
 
+	if (!from_user) {
+		if (!is_irq)
+			panic_tf(tf, "%s in the kernel", trap_name(tf->vector));
+		/* Only the idle loop runs with interrupts on in the kernel. */
+		kernel_lock();
+		irq(tf->vector);
+		kernel_unlock();
+		return;
+	}
+
+	kernel_lock();
 	struct env *e = this_cpu()->env;
 	assert(e);
 	e->tf = *tf;
+	if (e->dying) {
+		env_destroy(e, NULL);
+		schedule();
+	}
 	if (is_irq) {
 		irq(tf->vector);
 		env_run(e);

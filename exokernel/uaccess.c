@@ -51,6 +51,17 @@ int check_user(struct env *e, uint64_t va, size_t len, bool write)
 	return 0;
 }
 
+int read_user_word(struct env *e, uint64_t va, uint64_t *out)
+{
+	if ((va & 7) || va < EXO_USER_MIN || va >= EXO_LOWER_HALF_END)
+		return -EXO_EFAULT;
+	const uint64_t *p = user_ptr(e, va, false);
+	if (!p)
+		return -EXO_EFAULT;
+	*out = *p;
+	return 0;
+}
+
 int copy_from_user(struct env *e, void *dst, uint64_t va, size_t len)
 {
 	return copy_user(e, va, dst, len, false);

@@ -40,10 +40,10 @@ note_unit() { # binary
 # judge it.
 run_integration() {
 	local name=$1 spec=tests/integration/$1.test
-	local modules=() kargs="test" status=1 expect=() input="" timeout=$TEST_TIMEOUT
+	local modules=() kargs="test" status=1 expect=() expect_any=() input="" timeout=$TEST_TIMEOUT
 	# shellcheck source=/dev/null
 	. "$spec"
-	local dir=$B/tests/$name.run
+	local dir=${TEST_RUN_DIR:-$B/tests}/$name.run
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	local mods=() m
@@ -83,6 +83,12 @@ run_integration() {
 				break
 			fi
 			from=$((from + n - 1))
+		done
+		for e in "${expect_any[@]}"; do
+			if ! grep -a -q -F -- "$e" "$dir/serial.txt"; then
+				why="missing line (any order): $e"
+				break
+			fi
 		done
 	fi
 	if [ -z "$why" ]; then

@@ -121,13 +121,28 @@ int exo_add_fault_handler(uint32_t vector_mask, exo_fault_fn fn, void *ctx)
 const char *exo_exception_name(uint64_t v)
 {
 	static const char *const names[32] = {
-		"divide error", "debug exception", "NMI", "breakpoint", "overflow",
-		"bound range exceeded", "invalid opcode", "device not available",
-		"double fault", "coprocessor segment overrun", "invalid TSS",
-		"segment not present", "stack fault", "general protection fault",
-		"page fault", "reserved exception 15", "x87 floating-point exception",
-		"alignment check", "machine check", "SIMD floating-point exception",
-		"virtualization exception", "control protection exception",
+		"divide error",
+		"debug exception",
+		"NMI",
+		"breakpoint",
+		"overflow",
+		"bound range exceeded",
+		"invalid opcode",
+		"device not available",
+		"double fault",
+		"coprocessor segment overrun",
+		"invalid TSS",
+		"segment not present",
+		"stack fault",
+		"general protection fault",
+		"page fault",
+		"reserved exception 15",
+		"x87 floating-point exception",
+		"alignment check",
+		"machine check",
+		"SIMD floating-point exception",
+		"virtualization exception",
+		"control protection exception",
 	};
 
 	if (v == EXO_UPCALL_PCT)

@@ -169,9 +169,8 @@ static bool cow_fault(struct exo_upcall_frame *f, void *ctx)
 		cow_fail(va, "no frame for the copy", fresh);
 		return false;
 	}
-	scratch = EXO_COW_SCRATCH +
-		  ((EXO_XSTACK_TOP - (uint64_t)f) / EXO_UPCALL_LEVEL_MIN) % EXO_COW_SLOTS *
-			  EXO_PAGE_SIZE;
+	scratch = EXO_COW_SCRATCH + ((EXO_XSTACK_TOP - (uint64_t)f) / EXO_UPCALL_LEVEL_MIN) %
+					    EXO_COW_SLOTS * EXO_PAGE_SIZE;
 	r = exo_page_map(EXO_AS_SELF, scratch, (uint64_t)fresh, EXO_PERM_R | EXO_PERM_W);
 	if (r < 0) {
 		exo_frame_free((uint64_t)fresh);
@@ -205,11 +204,22 @@ static unsigned nchild, nparent;
  * after the parent's protect they copy. Between the two calls the parent
  * writes only its own stack below the context the child resumes, and these
  * op arrays, whose contents the child never reads.
+ *
+ * A queued op is only right while the page still holds the frame it was
+ * queued with: a COW copy in between (a write by the walk to a page that
+ * was COW already) would leave the op naming a frame we no longer hold.
+ * prefault_walk makes the walk's own pages private first; this check
+ * turns anything it missed into an error instead of a wrong child.
  */
 static long flush(uint64_t child)
 {
 	long r = 0;
 
+	for (unsigned i = 0; i < nchild; i++)
+		if (EXO_PTE_FRAME(exo_uvpt_pte(child_ops[i].va)) != child_ops[i].frame) {
+			nchild = nparent = 0;
+			return -EXO_EAGAIN;
+		}
 	if (nchild > 0)
 		r = exo_page_map_batch(child, child_ops, nchild);
 	if (r >= 0 && nparent > 0)
@@ -222,14 +232,16 @@ static long flush(uint64_t child)
 static long dup_page(uint64_t child, uint64_t va, uint64_t pte)
 {
 	uint64_t perm = pte_perm(pte);
-	bool cow = !is_shared(va) && (pte & (EXO_PTE_W | EXO_PTE_USER0));
+	/* A shared-range page that is COW already (marked shared after an
+	 * earlier fork) stays COW: shared read-only, nobody could write it. */
+	bool cow = (pte & EXO_PTE_USER0) || ((pte & EXO_PTE_W) && !is_shared(va));
 
 	if (cow) {
 		perm = (perm & ~EXO_PERM_W) | EXO_PERM_USER0;
 		if (!(pte & EXO_PTE_USER0) || (pte & EXO_PTE_W))
-			parent_ops[nparent++] = (struct exo_map_op){
-				.va = va, .perm = (uint32_t)perm, .kind = EXO_MAP_PROTECT
-			};
+			parent_ops[nparent++] = (struct exo_map_op){ .va = va,
+								     .perm = (uint32_t)perm,
+								     .kind = EXO_MAP_PROTECT };
 	}
 	child_ops[nchild++] = (struct exo_map_op){
 		.va = va, .frame = EXO_PTE_FRAME(pte), .perm = (uint32_t)perm, .kind = EXO_MAP_MAP
@@ -257,8 +269,7 @@ static long dup_address_space(uint64_t child)
 				if (!(pde & EXO_PTE_P) || (pde & EXO_PTE_PS))
 					continue;
 				for (uint64_t va = a2; va < a2 + l2; va += EXO_PAGE_SIZE) {
-					uint64_t pte = ((const volatile uint64_t *)
-								EXO_UVPT)[(va >> 12) & 0xfffffffffULL];
+					uint64_t pte = exo_uvpt_pte_raw(va);
 
 					if (!(pte & EXO_PTE_P) ||
 					    (va >= EXO_LIBEXO_BOTTOM && va < EXO_LIBEXO_TOP))
@@ -295,6 +306,23 @@ static long give_xstack(uint64_t child)
 				 EXO_XSTACK_TOP);
 }
 
+/*
+ * Make private (take the COW faults now) every page the walk writes: the
+ * op arrays and counters, and the stack below this frame, where the walk's
+ * own frames will lie (8 KiB: far more than they take). Writing below rsp
+ * is safe: upcalls use their own stacks, and the values are unchanged.
+ */
+static void __attribute__((noinline)) prefault_walk(void)
+{
+	uint64_t sp = (uint64_t)__builtin_frame_address(0);
+
+	exo_prefault_write(child_ops, sizeof child_ops);
+	exo_prefault_write(parent_ops, sizeof parent_ops);
+	exo_prefault_write(&nchild, sizeof nchild);
+	exo_prefault_write(&nparent, sizeof nparent);
+	exo_prefault_write((void *)(sp - 8192), 8192);
+}
+
 static bool cow_registered;
 
 /* The parent's half of exo_fork; noinline so that its frame lies below the
@@ -315,7 +343,9 @@ static long __attribute__((noinline)) fork_parent(const struct fork_ctx *c)
 			return r;
 		cow_registered = true; /* before the walk: the child must see it */
 	}
-	/* Before the walk makes this stack page read-only to the kernel. */
+	/* For fs_base and gs_base. The kernel takes no COW faults: in a forked
+	 * env this stack page may still be COW. */
+	exo_prefault_write(&regs, sizeof regs);
 	r = exo_env_get_regs(EXO_ENV_SELF, &regs);
 	if (r < 0)
 		return r;
@@ -333,8 +363,10 @@ static long __attribute__((noinline)) fork_parent(const struct fork_ctx *c)
 				exo_env_grant_rights((uint64_t)child, 1u << b);
 
 	r = give_xstack((uint64_t)child);
-	if (r >= 0)
+	if (r >= 0) {
+		prefault_walk();
 		r = dup_address_space((uint64_t)child);
+	}
 	if (r < 0)
 		goto fail;
 	regs.rax = 1;

@@ -5,23 +5,27 @@
  *
  * The kernel switches the CPU straight to the callee and enters
  * exo_pct_entry (upcall.S) on the PCT stack mapped here, which calls
- * exo_dispatch_pct with the message. The handler answers with
- * exo_pct_return; if it does not, libexo sends a default answer, so a
- * synchronous caller is never left waiting and the kernel's busy state
- * always ends. Calls nest (a PCT arriving while a handler runs after its
- * reply lands below it on the same stack), so "answered" is kept per
- * nesting level.
+ * exo_dispatch_pct with a slot holding the message and room for the
+ * answer. The handler answers with exo_pct_return, which only records the
+ * words; the trampoline sends them with exo_pct_reply as its last act, so
+ * a caller is never left waiting, the kernel's busy state always ends, and
+ * a new call arriving right after a reply takes over the finished one's
+ * stack space instead of nesting below it (see exo_pct_entry).
  */
 #include <exo/libexo.h>
 
-/* Deepest PCT nesting tracked; a 64 KiB stack holds fewer levels anyway
- * (each takes at least 176 + 136 + 64 + 512 bytes). */
-#define PCT_DEPTH_MAX 80
+/* What exo_pct_entry builds below the upcall frame (PCT_SLOT in upcall.S). */
+struct pct_slot {
+	struct exo_pct_msg m;
+	uint64_t reply[4]; /* sent by exo_pct_entry after the handler returns */
+};
+_Static_assert(sizeof(struct pct_slot) == 96, "PCT_SLOT in upcall.S");
 
 static exo_pct_fn pct_handler;
 static bool pct_stack_ready;
-static unsigned pct_depth;
-static bool pct_answered[PCT_DEPTH_MAX];
+/* The call being handled, innermost first (a call can interrupt a handler
+ * that answered with the raw exo_pct_reply stub and is still running). */
+static struct pct_slot *pct_cur;
 
 static int map_pct_stack(void)
 {
@@ -66,11 +70,13 @@ int exo_pct_serve(exo_pct_fn fn, uint64_t policy)
 	r = map_pct_stack();
 	if (r < 0)
 		return (int)r;
+	/* The policy first: a bad one leaves no entry registered. */
+	r = exo_pct_accept(policy);
+	if (r < 0)
+		return (int)r;
 	pct_handler = fn; /* before the entry: a PCT may arrive at once */
 	r = exo_env_set_entry(EXO_ENV_SELF, EXO_ENTRY_PCT, (uint64_t)exo_pct_entry,
 			      EXO_PCTSTACK_TOP);
-	if (r >= 0)
-		r = exo_pct_accept(policy);
 	return r < 0 ? (int)r : 0;
 }
 
@@ -89,29 +95,30 @@ void exo_pct_forget(void)
 	 * region (the PCT stack) was not copied. */
 	pct_handler = NULL;
 	pct_stack_ready = false;
-	pct_depth = 0;
+	pct_cur = NULL;
 }
 
 long exo_pct_return(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
 {
-	if (pct_depth > 0 && pct_depth <= PCT_DEPTH_MAX)
-		pct_answered[pct_depth - 1] = true;
-	return exo_pct_reply(w0, w1, w2, w3);
+	struct pct_slot *s = pct_cur;
+
+	if (s == NULL)
+		return -EXO_EINVAL;
+	s->reply[0] = w0;
+	s->reply[1] = w1;
+	s->reply[2] = w2;
+	s->reply[3] = w3;
+	return 0;
 }
 
 void exo_dispatch_pct(const struct exo_pct_msg *m)
 {
-	unsigned level = pct_depth++;
+	struct pct_slot *s = (struct pct_slot *)m, *outer = pct_cur;
 
-	if (level < PCT_DEPTH_MAX)
-		pct_answered[level] = false;
+	s->reply[0] = m->flags & EXO_PCT_SYNC ? (uint64_t)-EXO_ENOSYS : 0;
+	s->reply[1] = s->reply[2] = s->reply[3] = 0;
+	pct_cur = s;
 	if (pct_handler != NULL)
 		pct_handler(m);
-	if (level >= PCT_DEPTH_MAX || !pct_answered[level]) {
-		if (m->flags & EXO_PCT_SYNC)
-			exo_pct_reply((uint64_t)-EXO_ENOSYS, 0, 0, 0);
-		else
-			exo_pct_reply(0, 0, 0, 0);
-	}
-	pct_depth = level;
+	pct_cur = outer;
 }

@@ -16,23 +16,23 @@ enum tstate {
 	T_FREE = 0,
 	T_READY,   /* running, or may run at the next switch */
 	T_BLOCKED, /* in exo_thread_join, waiting for `waits` */
-	T_DONE,    /* exited, not yet joined */
+	T_DONE,	   /* exited, not yet joined */
 };
 
 struct thread {
-	long id;          /* 0 when the slot is free */
+	long id; /* 0 when the slot is free */
 	enum tstate state;
-	uint64_t rsp;     /* saved by exo_thread_switch while not running */
-	void *stack;      /* malloc'd; NULL for the initial thread */
-	long waits;       /* T_BLOCKED: id of the thread joined */
-	long joiner;      /* id of the thread joining this one, 0 if none */
+	uint64_t rsp; /* saved by exo_thread_switch while not running */
+	void *stack;  /* malloc'd; NULL for the initial thread */
+	long waits;   /* T_BLOCKED: id of the thread joined */
+	long joiner;  /* id of the thread joining this one, 0 if none */
 };
 
 void exo_thread_switch(uint64_t *save_rsp, uint64_t new_rsp);
 void exo_thread_start(void);
 
 static struct thread threads[EXO_THREAD_MAX];
-static unsigned cur;     /* slot of the running thread */
+static unsigned cur;	 /* slot of the running thread */
 static long next_id = 2; /* ids are never reused */
 static bool started;
 
@@ -97,13 +97,13 @@ long exo_thread_create(void (*fn)(void *), void *arg)
 	top = ((uint64_t)stack + EXO_THREAD_STACK) & ~15ULL;
 	sp = (uint64_t *)top;
 	*--sp = (uint64_t)exo_thread_start; /* return rip */
-	*--sp = 0;                          /* rbp */
-	*--sp = 0;                          /* rbx */
-	*--sp = (uint64_t)fn;               /* r12 */
-	*--sp = (uint64_t)arg;              /* r13 */
-	*--sp = 0;                          /* r14 */
-	*--sp = 0;                          /* r15 */
-	*--sp = 0;                          /* pad */
+	*--sp = 0;			    /* rbp */
+	*--sp = 0;			    /* rbx */
+	*--sp = (uint64_t)fn;		    /* r12 */
+	*--sp = (uint64_t)arg;		    /* r13 */
+	*--sp = 0;			    /* r14 */
+	*--sp = 0;			    /* r15 */
+	*--sp = 0;			    /* pad */
 	*--sp = 0x037fULL << 32 | 0x1f80;   /* x87 CW at +4, MXCSR at +0 */
 
 	*t = (struct thread){

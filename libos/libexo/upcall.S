@@ -14,6 +14,10 @@
 #define UF_RSP 32
 #define UF_RFLAGS 40
 #define UF_RAX 48
+#define UF_RBX 56
+#define UF_END 168	/* just past r15: the reserved word */
+/* struct pct_slot (pct.c): the message, then four reply words. */
+#define PCT_SLOT 96
 
 /* The psABI's clean MXCSR for C code (all exceptions masked, round to nearest). */
 	.section .rodata
@@ -49,17 +53,29 @@ exo_exception_entry:
 /*
  * exo_pct_entry: rsp = the frame of the interrupted context; rdi = sender,
  * rsi, rdx, rcx, r8 = w0..w3, r9 = grant word, rax = flags. Builds a
- * struct exo_pct_msg (libexo.h, 64 bytes) below the frame and calls
- * exo_dispatch_pct(msg), which runs the handler and makes the default
- * reply if the handler gave none; then resumes the frame.
+ * struct pct_slot (pct.c: the struct exo_pct_msg of libexo.h, then four
+ * reply words; 96 bytes) below the frame and calls exo_dispatch_pct(slot),
+ * which runs the handler and leaves the answer (the handler's, or the
+ * default) in the reply words. The reply is the last act: exo_pct_reply
+ * (call 26) hands the CPU to a synchronous caller at once, and this
+ * context resumes its frame whenever it next runs (pct_tail).
+ *
+ * If the PCT interrupted another one at pct_tail, that context has nothing
+ * left to do but resume its own frame, whose address is its rbx: the new
+ * PCT takes over that frame and that stack space instead of nesting below
+ * it, so a client calling in a tight loop does not fill the PCT stack.
  */
 	.globl	exo_pct_entry
 	.type	exo_pct_entry, @function
 exo_pct_entry:
 	.cfi_startproc
 	.cfi_undefined rip
-	movq	%rsp, %rbx		/* the frame, resumed at the end */
-	subq	$64, %rsp
+	leaq	pct_tail(%rip), %r11	/* r11 carries no message word */
+	cmpq	%r11, UF_RIP(%rsp)
+	jne	1f
+	movq	UF_RBX(%rsp), %rsp	/* the earlier PCT's frame: ours to resume now */
+1:	movq	%rsp, %rbx		/* the frame, resumed at the end */
+	subq	$PCT_SLOT, %rsp
 	movq	%rdi, 0(%rsp)		/* sender */
 	movq	%rsi, 8(%rsp)		/* w[0] */
 	movq	%rdx, 16(%rsp)		/* w[1] */
@@ -77,6 +93,13 @@ exo_pct_entry:
 	movq	%r12, %rdi
 	call	exo_dispatch_pct
 	fxrstor64 (%rsp)
+	movq	64(%r12), %rdi		/* the reply words */
+	movq	72(%r12), %rsi
+	movq	80(%r12), %rdx
+	movq	88(%r12), %r10
+	movl	$26, %eax		/* exo_pct_reply, exo/abi.h */
+	syscall
+pct_tail:				/* rbx = the frame (SYSCALL keeps rbx) */
 	movq	%rbx, %rdi
 	jmp	exo_upcall_resume
 	.cfi_endproc
@@ -118,8 +141,8 @@ exo_upcall_resume:
 	popq	%r12
 	popq	%r13
 	popq	%r14
-	popq	%r15			/* rsp = frame + 176 */
-	movq	(UF_RSP - 176)(%rsp), %rsp
+	popq	%r15			/* rsp = frame + UF_END (the reserved word) */
+	movq	(UF_RSP - UF_END)(%rsp), %rsp
 	ret
 	.cfi_endproc
 	.size	exo_upcall_resume, . - exo_upcall_resume

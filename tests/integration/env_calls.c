@@ -98,7 +98,8 @@ static void bad_arguments(void)
 	CHECK_EQ(exo_env_create(1ULL << 41), -EXO_EINVAL); /* absurd */
 	CHECK_EQ(exo_env_create(me->kmem_limit - me->kmem_used + 4096), -EXO_ENOMEM);
 
-	long c = exo_env_create(16 * 1024);
+	CHECK_EQ(exo_env_create(16 * 1024), -EXO_EINVAL); /* below the minimum */
+	long c = exo_env_create(24 * 1024);
 	CHECK(c > 0);
 	struct exo_regs r = {0};
 	r.rip = 0xffffffff80100000ULL;
@@ -116,10 +117,13 @@ static void bad_arguments(void)
 		 -EXO_EINVAL);
 	CHECK_EQ(exo_env_set_entry(c, EXO_ENTRY_EXCEPTION, 0x400000, 0x10000), 0);
 
-	/* Quota: 16 KiB leaves room for one page-table page, and a mapping far
-	 * from everything needs three. The call fails cleanly. */
+	/* Quota: 24 KiB leaves room for three page-table pages: one mapping far
+	 * from everything fits, a second far from it does not, and that call
+	 * fails cleanly. */
 	long f = exo_frame_alloc(EXO_FRAME_ANY, 0);
-	CHECK_EQ(exo_page_map(c, 0x600000000000ULL, f, RW), -EXO_ENOMEM);
+	CHECK_EQ(exo_page_map(c, 0x600000000000ULL, f, RW), 0);
+	CHECK_EQ(exo_page_map(c, 0x10000000ULL, f, RW), -EXO_ENOMEM);
+	CHECK_EQ(info(c)->kmem_used, info(c)->kmem_limit);
 	CHECK(info(c)->kmem_used <= info(c)->kmem_limit);
 
 	/* Rights come down from ours (the first env holds the root capability). */

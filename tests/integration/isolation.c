@@ -5,14 +5,26 @@
  * write; once the grant is revoked its next access faults and it dies,
  * while the victim's memory is intact.
  *
- * Two boot modules run this program: "victim" first, then "attacker".
- * They take turns with directed yields (no timer preemption needed).
+ * Two boot modules run this program, "victim" and "attacker", in parallel
+ * on the CPUs. They synchronise through the read-only frame table with
+ * wakeup predicates (exo_wait): each sleeps until the other's step shows
+ * in the frame's counts.
  */
 #include <string.h>
 
 #include "testlib.h"
 
 #define MAGIC 0x5ec12e7c0ffee000ULL
+#define WAIT_US 5000000 /* a step that takes longer than 5 s has failed */
+/* Fields of struct exo_frame_info inside its first and second words. */
+#define REFS_MASK 0x0000ffff00000000ULL
+#define REFS(n) ((uint64_t)(n) << 32)
+#define GRANTS_MASK 0xffffULL
+
+static const volatile uint64_t *frame_words(uint64_t f)
+{
+	return (const volatile uint64_t *)((const struct exo_frame_info *)EXO_UFRAMES + f);
+}
 #define VICTIM_VA 0x20000000ULL
 #define ATTACK_VA 0x30000000ULL
 
@@ -44,15 +56,15 @@ static void victim(void)
 	CHECK_EQ(ft[f].grants, 1);
 	CHECK_EQ(ft[f].refs, 1);
 
-	CHECK_EQ(exo_yield(attacker), 0); /* attacker: hostile calls, then maps f */
-	CHECK_EQ(ft[f].refs, 2);
+	/* The attacker makes its hostile calls, maps f, reads it, and says it
+	 * is done by mapping f a second time: refs becomes 3. */
+	CHECK_EQ(test_wait_word(frame_words(f), REFS_MASK, REFS(3), EXO_PRED_EQ, WAIT_US),
+		 EXO_WAKE_PRED);
 	CHECK_EQ(exo_frame_revoke(f, attacker), 0);
 	CHECK_EQ(ft[f].refs, 1);
 	CHECK_EQ(ft[f].grants, 0);
 	CHECK_EQ(exo_frame_revoke(f, attacker), -EXO_EINVAL); /* no such grant any more */
-	CHECK_EQ(exo_yield(attacker), 0); /* attacker touches f again and dies */
-
-	CHECK_EQ(find_env("attacker"), 0);
+	test_wait_alone(5000); /* the attacker touches f again and dies */
 	CHECK(p[0] == MAGIC && p[512] == MAGIC + 1);
 	CHECK_EQ(exo_invariant_check(), 0);
 	test_pass();
@@ -64,16 +76,20 @@ static void attacker(void)
 	CHECK(v != 0);
 	const struct exo_frame_info *ft = (const struct exo_frame_info *)EXO_UFRAMES;
 	/* The victim's frames, found through the read-only frame table. */
-	uint64_t granted = 0, other = 0, n = 0;
+	uint64_t granted = 0, other = 0;
 	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
-	for (uint64_t i = 0; i < si->nframes && n < 64; i++) {
-		if (ft[i].owner != v)
-			continue;
-		n++;
-		if (ft[i].grants)
-			granted = i;
-		else
-			other = i;
+	for (unsigned ms = 0; !granted && ms < WAIT_US / 1000; ms++) {
+		for (uint64_t i = 0, n = 0; i < si->nframes && n < 64; i++) {
+			if (ft[i].owner != v)
+				continue;
+			n++;
+			if (ft[i].grants)
+				granted = i;
+			else
+				other = i;
+		}
+		if (!granted)
+			test_sleep_us(1000); /* the victim has not granted yet */
 	}
 	CHECK(granted != 0 && other != 0);
 	uint64_t rw = EXO_PERM_R | EXO_PERM_W;
@@ -106,8 +122,11 @@ static void attacker(void)
 	CHECK_EQ(exo_page_protect(EXO_AS_SELF, ATTACK_VA, rw), -EXO_EPERM);
 	CHECK_EQ(exo_frame_free(granted), -EXO_EBUSY); /* still mapped by us */
 	CHECK_EQ(exo_invariant_check(), 0);
+	CHECK_EQ(exo_page_map(EXO_AS_SELF, ATTACK_VA + 4096, granted, EXO_PERM_R), 0); /* done */
 
-	CHECK_EQ(exo_yield(v), 0); /* victim revokes */
+	/* The victim revokes: the grant count drops to 0. */
+	CHECK_EQ(test_wait_word(frame_words(granted) + 1, GRANTS_MASK, 0, EXO_PRED_EQ, WAIT_US),
+		 EXO_WAKE_PRED);
 	printf("attacker: touching the revoked page\n");
 	(void)*(volatile uint64_t *)ATTACK_VA; /* faults: the mapping is gone */
 	printf("attacker: still alive after revocation\n");

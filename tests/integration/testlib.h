@@ -25,6 +25,40 @@ static inline void __attribute__((noreturn)) test_end(int pass)
 
 #define test_pass() test_end(1)
 
+/* Sleep in the kernel (not spinning) until (*(uint64_t *)va & mask) OP
+ * value holds, or timeout_us passes. Returns an EXO_WAKE_* code. */
+static inline long test_wait_word(const volatile void *va, uint64_t mask, uint64_t value,
+				  uint32_t op, uint64_t timeout_us)
+{
+	struct exo_pred_term t = { (uint64_t)va, mask, value, op, 0 };
+	return exo_wait(&t, 1, EXO_PRED_ALL, timeout_us);
+}
+
+/* Sleep for us microseconds. */
+static inline void test_sleep_us(uint64_t us)
+{
+	exo_wait(0, 0, EXO_PRED_ALL, us);
+}
+
+/* Wait until no environment but this one is left (others died or
+ * finished), sleeping between looks; fails the test after timeout_ms. */
+static inline void test_wait_alone(unsigned timeout_ms)
+{
+	const struct exo_env_info *t = (const struct exo_env_info *)EXO_UENVS;
+	for (unsigned ms = 0;; ms++) {
+		unsigned others = 0;
+		for (unsigned i = 1; i < EXO_NENV; i++)
+			others += t[i].id && t[i].id != (uint32_t)exo_env_id();
+		if (!others)
+			return;
+		if (ms == timeout_ms) {
+			printf("test_wait_alone: %u environments still there\n", others);
+			test_end(0);
+		}
+		test_sleep_us(1000);
+	}
+}
+
 #define CHECK(cond)                                                                  \
 	do {                                                                         \
 		if (!(cond)) {                                                       \

@@ -171,6 +171,7 @@ start64:
 	.balign 4096
 	.globl boot_pml4
 boot_pml4:		.skip 4096
+	.globl boot_pdpt_low
 boot_pdpt_low:		.skip 4096
 boot_pdpt_kernel:	.skip 4096
 boot_pdpt_direct:	.skip 4096

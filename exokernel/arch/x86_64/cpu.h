@@ -6,6 +6,7 @@
 #define ARCH_CPU_H
 
 #ifndef __ASSEMBLY__
+#include <stdbool.h>
 #include <stdint.h>
 #endif
 
@@ -63,8 +64,13 @@ enum {
 	T_AC = 17,
 	T_MC = 18,
 	T_XM = 19,
-	T_IRQ0 = 32, /* legacy 8259 IRQs 0-15 are remapped to 32-47 */
-	T_SPURIOUS = 255,
+	T_IRQ0 = 32,          /* ISA IRQs 0-15 arrive on vectors 32-47 */
+	T_TIMER = 0x40,       /* local APIC timer: the slice tick */
+	T_IPI_RESCHED = 0x41, /* another CPU made work, or wants our env gone */
+	T_IPI_TLB = 0x42,     /* TLB shootdown */
+	T_IPI_HALT = 0x43,    /* panic elsewhere: stop */
+	T_LAPIC_ERROR = 0xfe,
+	T_SPURIOUS = 0xff,
 };
 
 /*
@@ -166,13 +172,31 @@ struct env;
  * Per-CPU kernel state, reached through GS while in the kernel. The first
  * fields are used by syscall.S at fixed offsets.
  */
+#define MAX_CPUS 8
+
+/*
+ * Per-CPU kernel state, reached through GS while in the kernel. The first
+ * fields are used by syscall.S at fixed offsets. Fields marked [K] are
+ * protected by the kernel lock (spinlock.h); [C] are touched only by
+ * their own CPU; [A] are atomic.
+ */
 struct cpu {
-	struct cpu *self;    /* %gs:0 */
-	uint64_t kstack_top; /* %gs:8: kernel stack for SYSCALL entry */
-	uint64_t user_rsp;   /* %gs:16: user rsp saved by SYSCALL entry */
-	unsigned id;	     /* index, 0 = bootstrap processor */
-	struct env *env;     /* environment running on this CPU, or NULL */
+	struct cpu *self;       /* %gs:0 */
+	uint64_t kstack_top;    /* %gs:8: kernel stack for SYSCALL entry */
+	uint64_t user_rsp;      /* %gs:16: user rsp saved by SYSCALL entry */
+	unsigned id;            /* index, 0 = bootstrap processor */
+	uint8_t apic_id;        /* local APIC id */
+	bool started;           /* [A] the CPU is up and scheduling */
+	struct env *env;        /* [K] environment running (or last run) here, or NULL */
+	uint64_t cr3;           /* [K] the address space loaded here */
+	uint32_t tlb_flush;     /* [A] a shootdown asks this CPU to flush its TLB */
+	uint64_t ticks;         /* [K] timer ticks since this CPU started */
+	bool idle;              /* [A] halted, waiting for an interrupt */
+	bool ticking;           /* [C] its slice timer is running */
 };
+
+extern struct cpu cpus[MAX_CPUS];
+extern unsigned ncpus;
 static inline struct cpu *this_cpu(void)
 {
 	struct cpu *c;
@@ -180,10 +204,11 @@ static inline struct cpu *this_cpu(void)
 	return c;
 }
 
-/* arch/x86_64/gdt.c */
-void gdt_init(struct cpu *c, uint64_t kstack_top);
-/* arch/x86_64/idt.c */
+/* arch/x86_64/gdt.c: GDT, TSS and GS for CPU c. */
+void gdt_init(struct cpu *c);
+/* arch/x86_64/idt.c: build the IDT once; load it on each CPU. */
 void idt_init(void);
+void idt_load(void);
 /* arch/x86_64/fpu.c: x87/SSE/AVX state (XSAVE, AMD APM vol. 2 §11.5). */
 void fpu_init(void);
 extern uint32_t fpu_state_size; /* bytes; an XSAVE area is at most 4096 */

@@ -23,9 +23,13 @@ _Static_assert(sizeof(struct tss) == 104, "TSS layout (AMD APM vol. 2 §12.2.5)"
 
 #define IST_STACK_SIZE 8192
 
-static uint64_t gdt[8] __attribute__((aligned(16)));
-static struct tss tss __attribute__((aligned(16)));
-static uint8_t ist_stacks[2][IST_STACK_SIZE] __attribute__((aligned(16)));
+#define KSTACK_SIZE 16384
+
+/* One of each per CPU. */
+static uint64_t gdts[MAX_CPUS][8] __attribute__((aligned(16)));
+static struct tss tsss[MAX_CPUS] __attribute__((aligned(16)));
+static uint8_t ist_stacks[MAX_CPUS][2][IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t kstacks[MAX_CPUS][KSTACK_SIZE] __attribute__((aligned(16)));
 
 struct descriptor_ptr {
 	uint16_t limit;
@@ -33,11 +37,15 @@ struct descriptor_ptr {
 } __attribute__((packed));
 
 /*
- * Load the GDT and TSS on this CPU and point GS at its per-CPU state.
- * kstack_top: top of the kernel stack used for interrupts from ring 3.
+ * Load CPU c's GDT and TSS on this CPU, point GS at c, and set up the
+ * SYSCALL MSRs. c->id selects c's kernel stack (interrupts and calls from
+ * ring 3 arrive on it) and its IST stacks.
  */
-void gdt_init(struct cpu *c, uint64_t kstack_top)
+void gdt_init(struct cpu *c)
 {
+	uint64_t *gdt = gdts[c->id];
+	struct tss *tss = &tsss[c->id];
+	uint64_t kstack_top = (uint64_t)kstacks[c->id] + KSTACK_SIZE;
 	gdt[0] = 0;
 	gdt[GDT_KERNEL_CS / 8] = 0x00209a0000000000ull;
 	gdt[GDT_KERNEL_DS / 8] = 0x0000920000000000ull;
@@ -45,16 +53,16 @@ void gdt_init(struct cpu *c, uint64_t kstack_top)
 	gdt[GDT_USER_DS / 8] = 0x0000f20000000000ull;
 	gdt[GDT_USER_CS / 8] = 0x0020fa0000000000ull;
 
-	tss.rsp[0] = kstack_top;
-	tss.ist[0] = (uint64_t)ist_stacks[0] + IST_STACK_SIZE;
-	tss.ist[1] = (uint64_t)ist_stacks[1] + IST_STACK_SIZE;
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap: ring 3 has no ports */
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	tss->rsp[0] = kstack_top;
+	tss->ist[0] = (uint64_t)ist_stacks[c->id][0] + IST_STACK_SIZE;
+	tss->ist[1] = (uint64_t)ist_stacks[c->id][1] + IST_STACK_SIZE;
+	tss->iomap_base = sizeof(*tss); /* no I/O permission bitmap: ring 3 has no ports */
+	uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
 	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
 			   (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[GDT_TSS / 8 + 1] = base >> 32;
 
-	struct descriptor_ptr p = { sizeof(gdt) - 1, (uint64_t)gdt };
+	struct descriptor_ptr p = { sizeof(gdts[0]) - 1, (uint64_t)gdt };
 	__asm__ volatile("lgdt %0\n"
 			 "mov %1, %%ds\n"
 			 "mov %1, %%es\n"

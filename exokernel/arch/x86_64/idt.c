@@ -34,6 +34,12 @@ void idt_init(void)
 			.off_hi = off >> 32,
 		};
 	}
+	idt_load();
+}
+
+/* Load the IDT on this CPU. */
+void idt_load(void)
+{
 	struct {
 		uint16_t limit;
 		uint64_t base;

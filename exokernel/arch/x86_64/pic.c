@@ -2,8 +2,8 @@
  * pic.c - the legacy 8259A interrupt controllers: remapped to vectors
  * 32-47 and masked except for the lines a driver unmasks.
  *
- * This is the single-CPU interrupt path of the foundation; the LAPIC and
- * IOAPIC take over with SMP.
+ * They are only remapped (so a stray interrupt cannot land on an exception
+ * vector) and masked: the local APICs and the I/O APIC deliver interrupts.
  */
 #include "kernel.h"
 #include "arch/x86_64/cpu.h"
@@ -34,6 +34,13 @@ void pic_init(void)
 	outb(PIC2_DATA, 2);
 	outb(PIC1_DATA, 1);
 	outb(PIC2_DATA, 1);
+	pic_write_mask();
+}
+
+/* Mask every line: the I/O APIC delivers device interrupts instead. */
+void pic_disable(void)
+{
+	mask = 0xffff;
 	pic_write_mask();
 }
 

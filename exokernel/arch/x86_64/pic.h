@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 void pic_init(void);
+void pic_disable(void);
 void pic_unmask(unsigned irq);
 void pic_eoi(unsigned irq);
 bool pic_spurious(unsigned irq);

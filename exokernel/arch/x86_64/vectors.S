@@ -31,6 +31,7 @@ vector_table_start:
 	.endr
 
 trap_common:
+	cld				/* ring 3 may have left DF set; C expects it clear */
 	testb $3, 24(%rsp)		/* cs of the interrupted context */
 	jz 1f
 	swapgs

@@ -66,10 +66,14 @@
 	X(26, pct_reply, 4, uint64_t, w0, uint64_t, w1, uint64_t, w2, uint64_t, w3)              \
 	X(27, pct_accept, 1, uint64_t, policy)                                                   \
 	X(28, pct_wait, 0)                                                                       \
-	X(29, yield, 1, uint64_t, envid)
+	X(29, yield, 1, uint64_t, envid)                                                          \
+	X(30, slice_alloc, 2, uint64_t, cpu, uint64_t, index)                                     \
+	X(31, slice_free, 1, uint64_t, slot)                                                      \
+	X(32, wait, 4, const struct exo_pred_term *, terms, uint64_t, nterms, uint64_t, flags,    \
+	  uint64_t, timeout_us)
 
 /* One past the highest call number. */
-#define EXO_NCALLS 30
+#define EXO_NCALLS 33
 
 /*
  * Helpers to turn "type, name" pairs into parameter lists and argument

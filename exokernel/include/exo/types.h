@@ -123,6 +123,38 @@ struct exo_env_info {
 };
 _Static_assert(sizeof(struct exo_env_info) == 64, "ABI: struct exo_env_info");
 
+/* CPU slices (exo_slice_alloc): each CPU has EXO_NSLOTS slots of
+ * EXO_SLICE_US microseconds, served round-robin. A slot id is
+ * (cpu << 8) | index. */
+#define EXO_NSLOTS 64
+#define EXO_SLICE_US 1000
+#define EXO_SLICE_ANY 0xffffffffULL
+
+/* One term of a wakeup predicate (exo_wait): true when
+ * (*(uint64_t *)va & mask) OP value, unsigned. va is 8-byte aligned. */
+struct exo_pred_term {
+	uint64_t va;
+	uint64_t mask;
+	uint64_t value;
+	uint32_t op; /* EXO_PRED_EQ ... */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct exo_pred_term) == 32, "ABI: struct exo_pred_term");
+#define EXO_PRED_EQ 0
+#define EXO_PRED_NE 1
+#define EXO_PRED_LT 2
+#define EXO_PRED_LE 3
+#define EXO_PRED_GT 4
+#define EXO_PRED_GE 5
+#define EXO_PRED_MAX_TERMS 8
+/* exo_wait flags: the terms are ANDed (default) or ORed. */
+#define EXO_PRED_ALL 0
+#define EXO_PRED_ANY 1
+/* exo_wait results. */
+#define EXO_WAKE_PRED 0    /* the predicate held */
+#define EXO_WAKE_TIMEOUT 1 /* the timeout passed first */
+#define EXO_WAKE_PCT 2     /* a protected control transfer arrived */
+
 /* Facts about the machine, read-only at EXO_USYSINFO. */
 struct exo_sysinfo {
 	uint64_t nframes; /* entries in the frame table at EXO_UFRAMES */

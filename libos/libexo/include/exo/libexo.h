@@ -37,12 +37,12 @@
 
 /* ------------------------------------------------------------ layout */
 
-#define EXO_LIBEXO_TOP (EXO_USTACK_TOP - EXO_USTACK_PAGES * EXO_PAGE_SIZE - EXO_PAGE_SIZE)
-#define EXO_XSTACK_PAGES 16
-#define EXO_XSTACK_TOP EXO_LIBEXO_TOP
-#define EXO_XSTACK_BOTTOM (EXO_XSTACK_TOP - EXO_XSTACK_PAGES * EXO_PAGE_SIZE)
-#define EXO_PCTSTACK_PAGES 16
-#define EXO_PCTSTACK_TOP (EXO_XSTACK_BOTTOM - EXO_PAGE_SIZE)
+#define EXO_LIBEXO_TOP	    (EXO_USTACK_TOP - EXO_USTACK_PAGES * EXO_PAGE_SIZE - EXO_PAGE_SIZE)
+#define EXO_XSTACK_PAGES    16
+#define EXO_XSTACK_TOP	    EXO_LIBEXO_TOP
+#define EXO_XSTACK_BOTTOM   (EXO_XSTACK_TOP - EXO_XSTACK_PAGES * EXO_PAGE_SIZE)
+#define EXO_PCTSTACK_PAGES  16
+#define EXO_PCTSTACK_TOP    (EXO_XSTACK_BOTTOM - EXO_PAGE_SIZE)
 #define EXO_PCTSTACK_BOTTOM (EXO_PCTSTACK_TOP - EXO_PCTSTACK_PAGES * EXO_PAGE_SIZE)
 /*
  * One scratch page per possible nesting level of exception upcalls: a
@@ -52,13 +52,13 @@
  * live frames and names a slot no other live handler uses.
  */
 #define EXO_UPCALL_LEVEL_MIN 824ULL
-#define EXO_COW_SLOTS (EXO_UPCALL_STACK_MAX / EXO_UPCALL_LEVEL_MIN + 1)
-#define EXO_COW_SCRATCH (EXO_PCTSTACK_BOTTOM - EXO_PAGE_SIZE - EXO_COW_SLOTS * EXO_PAGE_SIZE)
-#define EXO_LIBEXO_BOTTOM EXO_COW_SCRATCH
+#define EXO_COW_SLOTS	     (EXO_UPCALL_STACK_MAX / EXO_UPCALL_LEVEL_MIN + 1)
+#define EXO_COW_SCRATCH	     (EXO_PCTSTACK_BOTTOM - EXO_PAGE_SIZE - EXO_COW_SLOTS * EXO_PAGE_SIZE)
+#define EXO_LIBEXO_BOTTOM    EXO_COW_SCRATCH
 
-_Static_assert(EXO_XSTACK_PAGES * EXO_PAGE_SIZE == EXO_UPCALL_STACK_MAX,
+_Static_assert((EXO_XSTACK_PAGES * EXO_PAGE_SIZE) == EXO_UPCALL_STACK_MAX,
 	       "a fault anywhere on the exception stack must count as nested");
-_Static_assert(EXO_PCTSTACK_PAGES * EXO_PAGE_SIZE == EXO_UPCALL_STACK_MAX,
+_Static_assert((EXO_PCTSTACK_PAGES * EXO_PAGE_SIZE) == EXO_UPCALL_STACK_MAX,
 	       "a PCT anywhere on the PCT stack must count as nested");
 _Static_assert(EXO_USTACK_TOP - EXO_USTACK_PAGES * EXO_PAGE_SIZE - EXO_LIBEXO_BOTTOM <
 		       (1ULL << 20) - 256 * 1024,
@@ -67,20 +67,21 @@ _Static_assert(EXO_USTACK_TOP - EXO_USTACK_PAGES * EXO_PAGE_SIZE - EXO_LIBEXO_BO
 /* ------------------------------------------------------------ read-only windows */
 
 /* PTE bits as the window shows them (AMD APM vol. 2 §5.4). */
-#define EXO_PTE_P (1ULL << 0)
-#define EXO_PTE_W (1ULL << 1)
-#define EXO_PTE_PS (1ULL << 7)
-#define EXO_PTE_USER0 (1ULL << 9) /* EXO_PERM_USER0: libexo's copy-on-write mark */
-#define EXO_PTE_NX (1ULL << 63)
+#define EXO_PTE_P	   (1ULL << 0)
+#define EXO_PTE_W	   (1ULL << 1)
+#define EXO_PTE_PS	   (1ULL << 7)
+#define EXO_PTE_USER0	   (1ULL << 9) /* EXO_PERM_USER0: libexo's copy-on-write mark */
+#define EXO_PTE_NX	   (1ULL << 63)
 #define EXO_PTE_FRAME(pte) (((pte) >> 12) & ((1ULL << 40) - 1))
 
 /* The page-table levels inside EXO_UVPT (recursive PML4 slot 255). */
-#define EXO_UVPT_PD (EXO_UVPT + (255ULL << 30))
+#define EXO_UVPT_PD   (EXO_UVPT + (255ULL << 30))
 #define EXO_UVPT_PDPT (EXO_UVPT_PD + (255ULL << 21))
 #define EXO_UVPT_PML4 (EXO_UVPT_PDPT + (255ULL << 12))
 
 /* The PML4, PDPT, PD and PT entries that map user va (read them top down:
- * a lower level may only be read once the one above it is present). */
+ * a lower level may only be read once the one above it is present, and
+ * the PT entry only under a present PD entry without PS). */
 static inline uint64_t exo_uvpt_pml4e(uint64_t va)
 {
 	return ((const volatile uint64_t *)EXO_UVPT_PML4)[(va >> 39) & 511];
@@ -94,6 +95,11 @@ static inline uint64_t exo_uvpt_pdpte(uint64_t va)
 static inline uint64_t exo_uvpt_pde(uint64_t va)
 {
 	return ((const volatile uint64_t *)EXO_UVPT_PD)[(va >> 21) & 0x7ffffff];
+}
+
+static inline uint64_t exo_uvpt_pte_raw(uint64_t va)
+{
+	return ((const volatile uint64_t *)EXO_UVPT)[(va >> 12) & 0xfffffffffULL];
 }
 
 /*
@@ -110,7 +116,7 @@ static inline uint64_t exo_uvpt_pte(uint64_t va)
 	uint64_t pde = exo_uvpt_pde(va);
 	if (!(pde & EXO_PTE_P) || (pde & EXO_PTE_PS))
 		return 0;
-	return ((const volatile uint64_t *)EXO_UVPT)[(va >> 12) & 0xfffffffffULL];
+	return exo_uvpt_pte_raw(va);
 }
 
 /* The kernel's public record of frame `frame` (EXO_UFRAMES window). The
@@ -263,8 +269,9 @@ long exo_fork(void);
  * maps these pages into children with the parent's permissions (R/W/X,
  * without USER0), so writes on either side are seen by both (JOS's
  * PTE_SHARE). The pages must be mapped when exo_fork runs; unmapped ones
- * are skipped. Errors: -EXO_EINVAL (bytes 0, or the range leaves the user
- * range), -EXO_ERANGE (EXO_FORK_SHARE_MAX ranges already).
+ * are skipped, and pages that are COW already (from a fork before they
+ * were marked) stay COW. Errors: -EXO_EINVAL (bytes 0, or the range
+ * leaves the user range), -EXO_ERANGE (EXO_FORK_SHARE_MAX ranges already).
  */
 int exo_fork_share(uint64_t va, uint64_t bytes);
 
@@ -280,12 +287,12 @@ void exo_prefault_write(void *buf, size_t len);
 /* What a PCT handler receives (built by exo_pct_entry on the PCT stack). */
 struct exo_pct_msg {
 	uint64_t sender; /* the caller's env id, from the kernel */
-	uint64_t w[4];   /* the four message words */
-	uint64_t grant;  /* EXO_PCT_GRANT(frame, perm) the caller passed, or 0 */
-	uint64_t flags;  /* EXO_PCT_SYNC for exo_pct_call, 0 for exo_pct_send */
+	uint64_t w[4];	 /* the four message words */
+	uint64_t grant;	 /* EXO_PCT_GRANT(frame, perm) the caller passed, or 0 */
+	uint64_t flags;	 /* EXO_PCT_SYNC for exo_pct_call, 0 for exo_pct_send */
 	const struct exo_upcall_frame *frame; /* the interrupted context */
 };
-_Static_assert(sizeof(struct exo_pct_msg) == 64, "exo_pct_entry builds 64 bytes");
+_Static_assert(sizeof(struct exo_pct_msg) == 64, "exo_pct_entry builds it");
 
 typedef void (*exo_pct_fn)(const struct exo_pct_msg *m);
 
@@ -297,20 +304,28 @@ typedef void (*exo_pct_fn)(const struct exo_pct_msg *m);
  * (EXO_PCT_ANY | EXO_PCT_PARENT | EXO_PCT_CHILDREN) with exo_pct_accept.
  * Each PCT then runs fn(msg) on the PCT stack, interrupting whatever the
  * environment was doing (typically blocked in exo_pct_wait, which then
- * returns 0); the interrupted context resumes when fn returns. fn answers
- * with exo_pct_return (or the raw exo_pct_reply stub). If it returns
- * without answering, libexo replies for it: w0 = (uint64_t)-EXO_ENOSYS to a
- * synchronous caller, all zero to end an asynchronous send.
- * Calling it again replaces fn and policy. Errors: -EXO_EINVAL (fn NULL),
- * -EXO_ENOMEM, or those of exo_env_set_entry and exo_pct_accept.
+ * returns 0); the interrupted context resumes after fn returns.
+ *
+ * fn answers with exo_pct_return. The answer is sent (exo_pct_reply, call
+ * 26) when fn returns, as the handler's last act; if fn gave none, the
+ * default is sent: w0 = (uint64_t)-EXO_ENOSYS to a synchronous caller,
+ * all zero to end an asynchronous send's busy state. Replying last means a
+ * client calling again at once takes over the finished call's stack space
+ * rather than nesting below it. fn may instead call the raw exo_pct_reply
+ * stub and go on working; the default reply that follows is then refused
+ * by the kernel (-EXO_EINVAL, nothing pending) and ignored.
+ *
+ * Calling it again replaces fn and policy. Errors: -EXO_EINVAL (fn NULL or
+ * unknown policy bits), -EXO_ENOMEM, or those of exo_env_set_entry.
  */
 int exo_pct_serve(exo_pct_fn fn, uint64_t policy);
 
 /*
- * Answer the PCT being handled (exo_pct_reply, call 26) and note that it
- * was answered, so that libexo adds no default reply. For a synchronous
- * call the four words reach the caller (exo_pct_call_msg's w). Returns 0,
- * -EXO_EBADENV if the caller died meanwhile, or the kernel's error.
+ * Set the answer to the PCT being handled (innermost, if calls nest): the
+ * four words reach a synchronous caller (exo_pct_call_msg's w) when the
+ * handler returns. Later calls overwrite earlier ones. Returns 0, or
+ * -EXO_EINVAL outside a PCT handler. Whether the caller is still there
+ * (the kernel's -EXO_EBADENV) is not reported.
  */
 long exo_pct_return(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3);
 
@@ -334,8 +349,7 @@ static inline long exo_pct_call_msg(uint64_t target, uint64_t w[4], uint64_t gra
 	long ret = 24; /* exo_pct_call, exo/abi.h */
 
 	__asm__ volatile("syscall"
-			 : "+a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8),
-			   "+r"(r9)
+			 : "+a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
 			 :
 			 : "rcx", "r11", "memory");
 	if (ret == 0) {

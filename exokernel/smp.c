@@ -1,0 +1,148 @@
+/*
+ * smp.c - starting the application processors and TLB shootdowns.
+ *
+ * The bootstrap processor copies ap_boot.S's trampoline to AP_BASE (low
+ * memory the kernel never hands out: frames below 1 MiB are not in the
+ * frame table's free pool) and starts each CPU the MADT lists, one at a
+ * time, with INIT-SIPI-SIPI. Each AP gets its own GDT, TSS, kernel stack
+ * and local APIC setup, then joins the scheduler.
+ *
+ * TLB coherence: a CPU that changes an address space loaded on other CPUs
+ * (their cr3) asks each of them to flush and waits until they have
+ * (tlb_shootdown). The request is a flag plus an IPI; a CPU spinning for
+ * the kernel lock polls the flag, so the waiting never deadlocks.
+ */
+#include "kernel.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/lapic.h"
+#include "acpi.h"
+#include "acpi_tables.h"
+#include "env.h"
+#include "pmap.h"
+#include "smp.h"
+#include "spinlock.h"
+
+#define AP_BASE 0x8000
+#define AP_STACK_SIZE 16384
+#define AP_START_TIMEOUT_MS 200
+
+struct cpu cpus[MAX_CPUS];
+unsigned ncpus = 1;
+
+extern char ap_trampoline_start[], ap_trampoline_end[];
+extern uint64_t ap_slot_cr3, ap_slot_stack, ap_slot_entry;
+extern uint64_t boot_pml4[512];
+extern uint64_t boot_pdpt_low[512];
+static uint8_t ap_boot_stacks[MAX_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
+static volatile unsigned starting; /* index of the CPU being started */
+
+/* Bring up the bootstrap processor's per-CPU state (cpus[0]). */
+void smp_init_bsp(void)
+{
+	cpus[0].id = 0;
+	gdt_init(&cpus[0]);
+	cpus[0].cr3 = read_cr3();
+	cpus[0].started = true;
+}
+
+static void ap_main(void)
+{
+	struct cpu *c = &cpus[starting];
+	write_cr3(pmap_kernel_root());
+	gdt_init(c);
+	idt_load();
+	fpu_init();
+	lapic_init_cpu();
+	c->cr3 = pmap_kernel_root();
+	__atomic_store_n(&c->started, true, __ATOMIC_RELEASE);
+	kernel_lock();
+	schedule();
+}
+
+/* Slot in the trampoline copy at AP_BASE that corresponds to sym. */
+static uint64_t *slot(uint64_t *sym)
+{
+	return phys_to_virt(AP_BASE + ((char *)sym - ap_trampoline_start));
+}
+
+/* Start every enabled CPU in the MADT other than this one. */
+void smp_start_aps(const struct acpi_madt_info *madt)
+{
+	size_t len = ap_trampoline_end - ap_trampoline_start;
+	memcpy(phys_to_virt(AP_BASE), ap_trampoline_start, len);
+	/* A page table with the low identity map the trampoline needs. */
+	uint64_t *pml4 = kalloc_page();
+	if (!pml4)
+		panic("no memory to start CPUs");
+	memcpy(pml4, boot_pml4, PAGE_SIZE);
+	pml4[0] = virt_to_phys(boot_pdpt_low) | 3;
+	uint8_t me = lapic_id();
+	for (unsigned i = 0; i < madt->ncpus && ncpus < MAX_CPUS; i++) {
+		if (madt->apic_id[i] == me)
+			continue;
+		unsigned idx = ncpus;
+		struct cpu *c = &cpus[idx];
+		c->id = idx;
+		c->apic_id = madt->apic_id[i];
+		starting = idx;
+		*slot(&ap_slot_cr3) = virt_to_phys(pml4);
+		*slot(&ap_slot_stack) = (uint64_t)ap_boot_stacks[idx] + AP_STACK_SIZE;
+		*slot(&ap_slot_entry) = (uint64_t)ap_main;
+		lapic_start_ap(c->apic_id, AP_BASE);
+		uint64_t deadline = rdtsc() + tsc_hz / 1000 * AP_START_TIMEOUT_MS;
+		while (!__atomic_load_n(&c->started, __ATOMIC_ACQUIRE) && rdtsc() < deadline)
+			cpu_relax();
+		if (!c->started) {
+			kprintf("exo: CPU with APIC id %u did not start\n", c->apic_id);
+			continue;
+		}
+		ncpus++;
+	}
+	kfree_page(pml4);
+}
+
+/* Flush this CPU's TLB if a shootdown asked for it. */
+void tlb_flush_if_asked(void)
+{
+	struct cpu *c = this_cpu();
+	if (__atomic_exchange_n(&c->tlb_flush, 0, __ATOMIC_ACQ_REL))
+		write_cr3(read_cr3());
+}
+
+/*
+ * Make every other CPU that has address space pml4 loaded drop its stale
+ * translations, and wait until each has. Caller holds the kernel lock.
+ */
+void tlb_shootdown(uint64_t pml4)
+{
+	struct cpu *me = this_cpu();
+	for (unsigned i = 0; i < ncpus; i++) {
+		struct cpu *c = &cpus[i];
+		if (c == me || c->cr3 != pml4)
+			continue;
+		__atomic_store_n(&c->tlb_flush, 1, __ATOMIC_RELEASE);
+		lapic_ipi(c->apic_id, T_IPI_TLB);
+	}
+	for (unsigned i = 0; i < ncpus; i++)
+		while (__atomic_load_n(&cpus[i].tlb_flush, __ATOMIC_ACQUIRE))
+			cpu_relax();
+}
+
+/* Wake idle CPUs so they look for work (something became runnable). */
+void smp_kick_idle(void)
+{
+	struct cpu *me = this_cpu();
+	for (unsigned i = 0; i < ncpus; i++)
+		if (&cpus[i] != me && cpus[i].started && !cpus[i].env)
+			lapic_ipi(cpus[i].apic_id, T_IPI_RESCHED);
+}
+
+/* Stop every other CPU (panic). */
+void smp_halt_others(void)
+{
+	struct cpu *me = this_cpu();
+	for (unsigned i = 0; i < ncpus; i++)
+		if (&cpus[i] != me && cpus[i].started)
+			lapic_ipi(cpus[i].apic_id, T_IPI_HALT);
+}
