@@ -78,6 +78,7 @@ NEWLIB := $(BUILD)/newlib/install/x86_64-elf
 $(NEWLIB)/.stamp: tools/build-newlib.sh
 	tools/build-newlib.sh $(BUILD)/newlib
 	touch $@
+$(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a: $(NEWLIB)/.stamp ;
 
 # ---------------------------------------------------------------- user
 # User programs: newlib's libc over libos/unix over libos/libexo.
