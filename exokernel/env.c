@@ -7,6 +7,7 @@
 #include "kernel.h"
 #include "env.h"
 #include "pmap.h"
+#include "revoke.h"
 #include "smp.h"
 #include "spinlock.h"
 #include "arch/x86_64/lapic.h"
@@ -149,6 +150,7 @@ void env_destroy(struct env *e, const char *why)
 		return;
 	}
 	sched_env_gone(e);
+	revoke_env_gone(e);
 	for (unsigned i = 1; i < NENV; i++) {
 		struct env *x = &envs[i];
 		if (x->status == EXO_ENV_FREE || x == e)
@@ -305,6 +307,8 @@ void env_run(struct env *e)
 	struct cpu *c = this_cpu();
 	if (c->env != e) {
 		assert(c->env == NULL && !e->oncpu);
+		if (e->entry[EXO_ENTRY_PROLOGUE].rip)
+			upcall_push(e, &e->entry[EXO_ENTRY_PROLOGUE], EXO_UPCALL_PROLOGUE, 0, 0);
 		fpu_restore(e->fpu);
 		wrmsr(MSR_FS_BASE, e->fs_base);
 		wrmsr(MSR_KERNEL_GS_BASE, e->gs_base); /* becomes GS on the way out */
@@ -316,6 +320,7 @@ void env_run(struct env *e)
 		write_cr3(e->pml4);
 		c->cr3 = e->pml4;
 	}
+	upcalls_deliver(e);
 	/* Copy the registers while the lock still keeps others off them. */
 	struct trapframe tf = e->tf;
 	kernel_unlock();

@@ -62,6 +62,20 @@ struct env {
 	uint64_t wait_deadline; /* BLOCK_WAIT: TSC value to give up at, 0 = never */
 	uint32_t npred, pred_flags;
 	struct exo_pred_term pred[EXO_PRED_MAX_TERMS];
+	/* Visible revocation (revoke.c). */
+	uint64_t revoke_want;     /* frames still asked for; 0 = no request open */
+	uint64_t revoke_asked;    /* frames asked by the open request */
+	uint64_t revoke_start;    /* TSC when it was made */
+	uint64_t revoke_deadline; /* TSC at which the kernel repossesses */
+	uint32_t revoke_slices;   /* slices this env ran since the request */
+	bool revoke_owed;         /* the revocation upcall is still to be delivered */
+	uint32_t repossess_owed;  /* frames taken that the env has not been told of */
+	uint64_t guaranteed[EXO_GUARANTEED_FRAMES]; /* never repossessed; 0 = empty */
+	uint32_t nrepo, repo_lost; /* repossession vector fill, records dropped */
+	struct exo_repo_rec repo[EXO_REPO_RECORDS];
+	/* CPU revocation. */
+	bool in_epilogue;         /* upcalled at slice end, must yield by the next tick */
+	uint32_t epi_overruns;    /* times it did not */
 	struct trapframe tf; /* user registers while not on a CPU */
 };
 
@@ -79,6 +93,7 @@ void schedule(void) __attribute__((noreturn));
 void env_wake_console(void);
 void env_make_runnable(struct env *e, uint64_t rax);
 void env_block(struct env *e, enum env_block reason);
+void sysinfo_publish(void);
 void sched_tick(void);
 void sched_env_gone(struct env *e);
 void put_prev_env(void);

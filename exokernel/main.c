@@ -41,6 +41,12 @@ static union {
 	uint8_t page[PAGE_SIZE];
 } sysinfo __attribute__((aligned(PAGE_SIZE)));
 
+/* Refresh the changing facts in the sysinfo page (each tick of CPU 0). */
+void sysinfo_publish(void)
+{
+	sysinfo.info.nfree = frames.nfree;
+}
+
 /* "key" or "key=value" in the kernel command line; returns the value
  * (possibly "") or NULL if absent. */
 static const char *cmdline_opt(const char *cmdline, const char *key)

@@ -22,6 +22,8 @@
 #include "arch/x86_64/lapic.h"
 #include "env.h"
 #include "machine.h"
+#include "revoke.h"
+#include "trace.h"
 #include "pmap.h"
 #include "smp.h"
 #include "spinlock.h"
@@ -89,6 +91,10 @@ static void put_prev(struct cpu *c)
 	if (!prev)
 		return;
 	fpu_save(prev->fpu);
+	if (prev->in_epilogue) { /* it yielded within the bound: compliant */
+		prev->in_epilogue = false;
+		trace_event(EXO_TRACE_EPILOGUE, prev->id, 0, 0);
+	}
 	prev->oncpu = 0;
 	env_info[prev->id & (NENV - 1)].cpu = ~0u;
 	c->env = NULL;
@@ -111,7 +117,7 @@ void schedule(void)
 			timer_on(c);
 			env_run(e);
 		}
-		bool waiting = nwaiters > 0;
+		bool waiting = nwaiters > 0 || nrevoking > 0;
 		bool any = false;
 		for (unsigned i = 1; i < NENV && !any; i++)
 			any = envs[i].status == EXO_ENV_BLOCKED || envs[i].oncpu;
@@ -222,12 +228,36 @@ void sched_tick(void)
 	struct cpu *c = this_cpu();
 	c->ticks++;
 	cur_slot[c->id] = (cur_slot[c->id] + 1) % EXO_NSLOTS;
+	struct env *e = c->env;
+	trace_event(EXO_TRACE_SLICE, e ? e->id : 0, c->id << 8 | cur_slot[c->id], 0);
 	if (nwaiters)
 		check_waiters();
-	if (!c->env)
+	if (nrevoking)
+		revoke_tick(e);
+	if (c->id == 0)
+		sysinfo_publish();
+	if (!e)
 		return; /* idle: the idle loop looks for work when we return */
-	if (!c->env->dying && c->env->status == EXO_ENV_RUNNABLE && keep(c, c->env))
-		env_run(c->env);
+	if (e->in_epilogue) {
+		/* The abort protocol for CPU time: it did not yield within a
+		 * slice of its epilogue upcall. Preempt it, saving its state
+		 * ourselves; destroy it if it keeps doing this. */
+		e->in_epilogue = false;
+		trace_event(EXO_TRACE_EPILOGUE, e->id, 1, 0);
+		repo_record(e, EXO_REPO_SLICE, c->id << 8 | cur_slot[c->id], 0);
+		if (++e->epi_overruns >= EXO_EPILOGUE_MAX_OVERRUNS)
+			env_destroy(e, "killed: overran its epilogue upcall too often");
+		schedule();
+	}
+	if (!e->dying && e->status == EXO_ENV_RUNNABLE && keep(c, e))
+		env_run(e);
+	/* Visible revocation of the CPU: tell it its slice is over. */
+	const struct entry_point *ep = &e->entry[EXO_ENTRY_EPILOGUE];
+	if (!e->dying && e->status == EXO_ENV_RUNNABLE && ep->rip &&
+	    upcall_push(e, ep, EXO_UPCALL_EPILOGUE, 0, 0) == 0) {
+		e->in_epilogue = true;
+		env_run(e);
+	}
 	schedule();
 }
 
@@ -270,8 +300,8 @@ long sys_wait(const struct exo_pred_term *terms, uint64_t nterms, uint64_t flags
 	if (nterms > EXO_PRED_MAX_TERMS || (flags & ~(uint64_t)EXO_PRED_ANY) ||
 	    timeout_us > (1ull << 40))
 		return -EXO_EINVAL;
-	struct exo_pred_term t[EXO_PRED_MAX_TERMS];
-	if (copy_from_user(e, t, (uint64_t)terms, nterms * sizeof(t[0])) < 0)
+	struct exo_pred_term t[EXO_PRED_MAX_TERMS] = { 0 };
+	if (nterms && copy_from_user(e, t, (uint64_t)terms, nterms * sizeof(t[0])) < 0)
 		return -EXO_EFAULT;
 	for (unsigned i = 0; i < nterms; i++)
 		if ((t[i].va & 7) || t[i].op > EXO_PRED_GE || t[i].reserved)

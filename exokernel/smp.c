@@ -36,6 +36,29 @@ extern uint64_t boot_pml4[512];
 extern uint64_t boot_pdpt_low[512];
 static uint8_t ap_boot_stacks[MAX_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
 static volatile unsigned starting; /* index of the CPU being started */
+static volatile uint64_t bsp_tsc;   /* the BSP's TSC, handed to a starting AP */
+static volatile int tsc_phase;      /* 1: AP waiting for bsp_tsc; 2: bsp_tsc written */
+
+#define MSR_TSC 0x10
+
+/* Make this AP's TSC agree with the BSP's (an AP's counter restarts at
+ * INIT): the BSP reads its TSC and hands it over; the AP loads it. The
+ * error is the handover's few hundred cycles. */
+static void tsc_sync_ap(void)
+{
+	__atomic_store_n(&tsc_phase, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&tsc_phase, __ATOMIC_ACQUIRE) != 2)
+		cpu_relax();
+	wrmsr(MSR_TSC, bsp_tsc);
+}
+
+static void tsc_sync_bsp(void)
+{
+	while (__atomic_load_n(&tsc_phase, __ATOMIC_ACQUIRE) != 1)
+		cpu_relax();
+	bsp_tsc = rdtsc();
+	__atomic_store_n(&tsc_phase, 2, __ATOMIC_RELEASE);
+}
 
 /* Bring up the bootstrap processor's per-CPU state (cpus[0]). */
 void smp_init_bsp(void)
@@ -49,6 +72,7 @@ void smp_init_bsp(void)
 static void ap_main(void)
 {
 	struct cpu *c = &cpus[starting];
+	tsc_sync_ap();
 	write_cr3(pmap_kernel_root());
 	gdt_init(c);
 	idt_load();
@@ -89,8 +113,13 @@ void smp_start_aps(const struct acpi_madt_info *madt)
 		*slot(&ap_slot_cr3) = virt_to_phys(pml4);
 		*slot(&ap_slot_stack) = (uint64_t)ap_boot_stacks[idx] + AP_STACK_SIZE;
 		*slot(&ap_slot_entry) = (uint64_t)ap_main;
+		tsc_phase = 0;
 		lapic_start_ap(c->apic_id, AP_BASE);
 		uint64_t deadline = rdtsc() + tsc_hz / 1000 * AP_START_TIMEOUT_MS;
+		while (__atomic_load_n(&tsc_phase, __ATOMIC_ACQUIRE) != 1 && rdtsc() < deadline)
+			cpu_relax();
+		if (tsc_phase == 1)
+			tsc_sync_bsp();
 		while (!__atomic_load_n(&c->started, __ATOMIC_ACQUIRE) && rdtsc() < deadline)
 			cpu_relax();
 		if (!c->started) {

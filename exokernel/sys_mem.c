@@ -13,6 +13,7 @@
 #include "kernel.h"
 #include "grant.h"
 #include "pmap.h"
+#include "revoke.h"
 #include "rights.h"
 #include "syscall.h"
 #include "uaccess.h"
@@ -30,13 +31,18 @@ long sys_frame_alloc(uint64_t frame, uint64_t flags)
 {
 	if (flags != 0)
 		return -EXO_EINVAL;
-	int64_t fn = (int64_t)frame;
-	if (frame == EXO_FRAME_ANY)
+	int64_t fn;
+	if (frame == EXO_FRAME_ANY) {
 		fn = frame_alloc_any(&frames, self()->id);
-	else if ((fn = frame_alloc_specific(&frames, frame, self()->id)) == 0)
+		if (fn < 0)
+			return revoke_pressure(self()); /* -EXO_EAGAIN: memory is on its way back */
+	} else {
+		int r = frame_alloc_specific(&frames, frame, self()->id);
+		if (r < 0)
+			return r;
 		fn = (int64_t)frame;
-	if (fn >= 0)
-		memset(phys_to_virt((uint64_t)fn << PAGE_SHIFT), 0, PAGE_SIZE);
+	}
+	memset(phys_to_virt((uint64_t)fn << PAGE_SHIFT), 0, PAGE_SIZE);
 	return fn;
 }
 
@@ -53,6 +59,10 @@ long sys_frame_free(uint64_t frame)
 			frame_pass_on(frame);
 		else
 			frame_release(&frames, frame);
+		revoke_credit(self());
+		for (unsigned i = 0; i < EXO_GUARANTEED_FRAMES; i++)
+			if (self()->guaranteed[i] == frame)
+				self()->guaranteed[i] = 0;
 		return 0;
 	}
 	uint32_t g = grant_find(frame, me);
@@ -117,6 +127,7 @@ long sys_frame_transfer(uint64_t frame, uint64_t envid)
 	}
 	f->owner = to->id;
 	f->owner_refs = refs;
+	revoke_credit(self());
 	return 0;
 }
 

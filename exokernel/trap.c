@@ -16,6 +16,7 @@
 #include "panic.h"
 #include "smp.h"
 #include "spinlock.h"
+#include "trace.h"
 
 #define IRQ_COM1 4
 
@@ -120,6 +121,8 @@ void trap(struct trapframe *tf)
 			panic_tf(tf, "%s in the kernel", trap_name(tf->vector));
 		/* Only the idle loop runs with interrupts on in the kernel. */
 		kernel_lock();
+		if (this_cpu()->idle)
+			trace_event(EXO_TRACE_WAKE, 0, tf->vector, 0);
 		irq(tf->vector);
 		kernel_unlock();
 		return;

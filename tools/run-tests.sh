@@ -41,6 +41,7 @@ note_unit() { # binary
 run_integration() {
 	local name=$1 spec=tests/integration/$1.test
 	local modules=() kargs="test" status=1 expect=() expect_any=() input="" timeout=$TEST_TIMEOUT
+	local smp=${SMP:-2}
 	# shellcheck source=/dev/null
 	. "$spec"
 	local dir=${TEST_RUN_DIR:-$B/tests}/$name.run
@@ -61,7 +62,7 @@ run_integration() {
 	fi
 	local start=$SECONDS
 	printf '%b' "$input" | timeout -k 5 "$timeout" qemu-system-x86_64 \
-		-machine pc -accel "${ACCEL:-tcg}" -cpu max -smp "${SMP:-2}" -m "${MEM:-512M}" \
+		-machine pc -accel "${ACCEL:-tcg}" -cpu max -smp "$smp" -m "${MEM:-512M}" \
 		-display none -no-reboot -monitor none -serial stdio \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-cdrom "$dir/test.iso" -boot d >"$dir/serial.log" 2>"$dir/qemu.err"

@@ -21,8 +21,14 @@
 #define NWORDS	  (BUF_BYTES / 8)
 #define QWORDS	  (NWORDS / 4) /* a quarter: 256 KiB, 64 pages */
 
+/* Each flag is set once, by one environment: they run in parallel on
+ * several CPUs, so no one counter could order their steps. */
 struct shared {
-	volatile uint64_t stage;
+	volatile uint64_t p_wrote; /* the parent wrote quarter 0 after the fork */
+	volatile uint64_t c_ready; /* the child checked and wrote its quarters */
+	volatile uint64_t g_ready; /* the grandchild checked and wrote its quarter */
+	volatile uint64_t p_done;  /* the parent is exiting */
+	volatile uint64_t c_done;  /* the child is exiting */
 	volatile uint64_t parent, child, grandchild;
 	volatile uint64_t q0_frame[3]; /* frame of buf's first page in P, C, G */
 	volatile uint64_t shared_frame[3];
@@ -61,10 +67,10 @@ static void expect_view(const char *who, unsigned g0, unsigned g1, unsigned g2, 
 	expect_quarter(who, 3, g3);
 }
 
-static void wait_stage(uint64_t s)
+static void wait_for(volatile uint64_t *flag)
 {
-	for (long spins = 0; sh->stage < s; spins++) {
-		CHECK(spins < 1000000);
+	for (long spins = 0; *flag == 0; spins++) {
+		CHECK(spins < 10000000);
 		exo_yield(0);
 	}
 }
@@ -104,9 +110,10 @@ static void grandchild(void)
 	sh->q0_frame[2] = frame_of(buf);
 	sh->shared_frame[2] = frame_of(sh);
 	CHECK_EQ(exo_invariant_check(), 0);
-	sh->stage = 3;
+	sh->g_ready = 1;
 
-	wait_stage(5); /* parent and child have exited */
+	wait_for(&sh->p_done);
+	wait_for(&sh->c_done);
 	for (long spins = 0; alive(sh->parent) || alive(sh->child); spins++) {
 		CHECK(spins < 1000000);
 		exo_yield(0);
@@ -133,7 +140,7 @@ static void child(void)
 	/* Whether or not the parent (perhaps on another CPU) has written
 	 * quarter 0 yet, it did so after the fork: we see none of it. */
 	expect_view("child", 0, 0, 0, 0);
-	wait_stage(1);
+	wait_for(&sh->p_wrote);
 	expect_view("child", 0, 0, 0, 0);
 	fill(1, 2);
 	fflush(stdout);
@@ -148,13 +155,13 @@ static void child(void)
 	sh->q0_frame[1] = frame_of(buf);
 	sh->shared_frame[1] = frame_of(sh);
 	CHECK_EQ(exo_invariant_check(), 0);
-	sh->stage = 2;
+	sh->c_ready = 1;
 
-	wait_stage(4); /* the parent has exited */
+	wait_for(&sh->p_done);
 	expect_view("child", 0, 2, 3, 0);
 	CHECK_EQ(exo_invariant_check(), 0);
 	printf("cow_fork: child done\n");
-	sh->stage = 5;
+	sh->c_done = 1;
 	exit(0);
 }
 
@@ -187,15 +194,16 @@ int main(void)
 	fill(0, 1);
 	CHECK(!(exo_uvpt_pte((uint64_t)buf) & EXO_PTE_USER0)); /* copied */
 	CHECK(exo_uvpt_pte((uint64_t)buf) & EXO_PTE_W);
-	sh->stage = 1;
+	sh->p_wrote = 1;
 
-	wait_stage(3); /* child and grandchild have checked and written */
+	wait_for(&sh->c_ready); /* child and grandchild have checked and written */
+	wait_for(&sh->g_ready);
 	CHECK_EQ(sh->child, (uint64_t)c);
 	expect_view("parent", 1, 0, 0, 0);
 	sh->q0_frame[0] = frame_of(buf);
 	sh->shared_frame[0] = frame_of(sh);
 	CHECK_EQ(exo_invariant_check(), 0);
 	printf("cow_fork: parent exits before the grandchild finishes\n");
-	sh->stage = 4;
+	sh->p_done = 1;
 	exit(0);
 }

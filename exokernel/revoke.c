@@ -1,0 +1,255 @@
+/*
+ * revoke.c - visible revocation of frames and the abort protocol.
+ *
+ * 1. A request (exo_revoke_request, or memory pressure) asks env T for N
+ *    frames by a deadline: a wall-clock bound or EXO_REVOKE_MAX_SLICES of
+ *    T's own slices, whichever comes first, so a sleeping env cannot hold
+ *    frames forever.
+ * 2. T is told by an upcall at its EXO_ENTRY_REVOKE (delivered the next
+ *    time it runs). Its libOS chooses which frames to give back, unmaps
+ *    and frees them (exo_frame_free); every frame it lets go of counts.
+ * 3. If frames are still owed at the deadline, the kernel repossesses
+ *    them: it picks frames T owns, outside T's guaranteed set, scanning the
+ *    frame table from the highest frame number down, first those mapped
+ *    nowhere, then mapped ones; it breaks every binding to each (T's
+ *    mappings, every grant and the holders' mappings) and frees it,
+ *    records (frame, va, time) in T's repossession vector, and owes T an
+ *    upcall at EXO_ENTRY_REPOSSESS.
+ * Every step is traced (trace.c).
+ */
+#include "kernel.h"
+#include "arch/x86_64/lapic.h"
+#include "env.h"
+#include "grant.h"
+#include "pmap.h"
+#include "revoke.h"
+#include "syscall.h"
+#include "trace.h"
+#include "uaccess.h"
+
+#define PRESSURE_MIN_FRAMES 16
+#define PRESSURE_DEADLINE_US 10000
+
+unsigned nrevoking; /* [K] environments with a request open */
+
+/* Open a request on t for nframes frames, due deadline_us from now. */
+void revoke_start(struct env *t, uint64_t nframes, uint64_t deadline_us)
+{
+	if (!t->revoke_want)
+		nrevoking++;
+	t->revoke_want = nframes;
+	t->revoke_asked = nframes;
+	t->revoke_start = rdtsc();
+	t->revoke_deadline = t->revoke_start + tsc_hz / 1000000 * deadline_us;
+	t->revoke_slices = 0;
+	t->revoke_owed = true;
+	trace_event(EXO_TRACE_REVOKE_REQ, t->id, nframes, t->revoke_deadline);
+}
+
+static void close_request(struct env *e)
+{
+	e->revoke_want = 0;
+	e->revoke_owed = false;
+	nrevoking--;
+}
+
+/* e let go of one frame it owned: it counts toward an open request. */
+void revoke_credit(struct env *e)
+{
+	if (!e->revoke_want)
+		return;
+	if (--e->revoke_want == 0) {
+		trace_event(EXO_TRACE_REVOKE_DONE, e->id, e->revoke_asked,
+			    rdtsc() - e->revoke_start);
+		close_request(e);
+	}
+}
+
+/* Add one record to e's repossession vector (dropping it, counted, when
+ * the vector is full). */
+void repo_record(struct env *e, uint32_t kind, uint64_t resource, uint64_t va)
+{
+	if (e->nrepo == EXO_REPO_RECORDS) {
+		e->repo_lost++;
+		return;
+	}
+	e->repo[e->nrepo++] = (struct exo_repo_rec){
+		.tsc = rdtsc(), .resource = resource, .va = va, .kind = kind};
+}
+
+static bool guaranteed(const struct env *e, uint64_t fn)
+{
+	for (unsigned i = 0; i < EXO_GUARANTEED_FRAMES; i++)
+		if (e->guaranteed[i] == fn)
+			return true;
+	return false;
+}
+
+struct first_va {
+	uint64_t frame, va;
+};
+
+static void find_va(void *ctx, uint64_t va, uint64_t pte)
+{
+	struct first_va *f = ctx;
+	if (!f->va && ((pte & PTE_ADDR) >> PAGE_SHIFT) == f->frame)
+		f->va = va;
+}
+
+/* Take frame fn from its owner e: break every binding, free it. */
+static void take(struct env *e, uint64_t fn)
+{
+	struct frame *f = &frames.f[fn];
+	while (f->grant_head != GRANT_NONE)
+		grant_revoke(f->grant_head);
+	struct first_va fv = {fn, 0};
+	if (f->owner_refs) {
+		pmap_walk_user(e->pml4, find_va, &fv);
+		pmap_unmap_frame(e, fn);
+	}
+	assert(f->refs == 0 && f->grants == 0);
+	frame_release(&frames, fn);
+	repo_record(e, EXO_REPO_FRAME, fn, fv.va);
+}
+
+/* The abort protocol: take what e still owes. Returns frames taken. */
+static uint64_t repossess(struct env *e)
+{
+	uint64_t owed = e->revoke_want, taken = 0;
+	for (int pass = 0; pass < 2 && taken < owed; pass++) {
+		for (uint64_t fn = frames.n; fn-- > 0 && taken < owed;) {
+			struct frame *f = &frames.f[fn];
+			if (f->owner != e->id || guaranteed(e, fn) || (pass == 0 && f->refs))
+				continue;
+			take(e, fn);
+			taken++;
+		}
+	}
+	trace_event(EXO_TRACE_REPOSSESS, e->id, taken, rdtsc() - e->revoke_start);
+	e->repossess_owed += (uint32_t)taken;
+	close_request(e);
+	return taken;
+}
+
+/* Each tick: count the running env's slices and repossess from every env
+ * whose request has reached its deadline. */
+void revoke_tick(struct env *running)
+{
+	if (running && running->revoke_want)
+		running->revoke_slices++;
+	uint64_t now = rdtsc();
+	for (unsigned i = 1; i < NENV && nrevoking; i++) {
+		struct env *e = &envs[i];
+		if (e->status != EXO_ENV_FREE && e->revoke_want &&
+		    (now >= e->revoke_deadline || e->revoke_slices >= EXO_REVOKE_MAX_SLICES))
+			repossess(e);
+	}
+}
+
+/* e is being destroyed: its open request goes with it. */
+void revoke_env_gone(struct env *e)
+{
+	if (e->revoke_want)
+		close_request(e);
+}
+
+/* Before e returns to ring 3: deliver the revocation and repossession
+ * upcalls it is owed (an env without the entry point is simply not told:
+ * the deadline still applies). */
+void upcalls_deliver(struct env *e)
+{
+	const struct entry_point *rv = &e->entry[EXO_ENTRY_REVOKE];
+	if (e->revoke_owed && e->revoke_want && rv->rip) {
+		e->revoke_owed = false;
+		upcall_push(e, rv, EXO_UPCALL_REVOKE, e->revoke_want, e->revoke_deadline);
+	}
+	const struct entry_point *rp = &e->entry[EXO_ENTRY_REPOSSESS];
+	if (e->repossess_owed && rp->rip) {
+		uint64_t n = e->repossess_owed;
+		e->repossess_owed = 0;
+		upcall_push(e, rp, EXO_UPCALL_REPOSSESS, n, 0);
+	}
+}
+
+/*
+ * No free frame for caller: ask the environment that owns the most frames
+ * (not the caller) for PRESSURE_MIN_FRAMES or an eighth of what it has,
+ * whichever is more, within PRESSURE_DEADLINE_US. Returns -EXO_EAGAIN when
+ * a request is open (memory is on its way back), -EXO_ENOMEM otherwise.
+ */
+long revoke_pressure(struct env *caller)
+{
+	static uint64_t owned[NENV];
+	memset(owned, 0, sizeof(owned));
+	for (uint64_t fn = 0; fn < frames.n; fn++) {
+		uint32_t o = frames.f[fn].owner;
+		if (o != FRAME_FREE && o < FRAME_RESERVED)
+			owned[o & (NENV - 1)]++;
+	}
+	struct env *victim = NULL;
+	for (unsigned i = 1; i < NENV; i++)
+		if (envs[i].status != EXO_ENV_FREE && &envs[i] != caller && !envs[i].dying &&
+		    (!victim || owned[i] > owned[victim - envs]))
+			victim = &envs[i];
+	if (!victim || owned[victim - envs] == 0)
+		return -EXO_ENOMEM;
+	if (!victim->revoke_want) {
+		uint64_t n = owned[victim - envs] / 8;
+		if (n < PRESSURE_MIN_FRAMES)
+			n = PRESSURE_MIN_FRAMES;
+		trace_event(EXO_TRACE_PRESSURE, victim->id, n, caller->id);
+		revoke_start(victim, n, PRESSURE_DEADLINE_US);
+	}
+	return -EXO_EAGAIN;
+}
+
+long sys_revoke_request(uint64_t envid, uint64_t nframes, uint64_t deadline_us)
+{
+	if (!(self()->rights & EXO_RIGHT_REVOKE))
+		return -EXO_EPERM;
+	struct env *t = envid <= UINT32_MAX && envid ? env_lookup((uint32_t)envid) : NULL;
+	if (!t)
+		return -EXO_EBADENV;
+	if (nframes == 0 || nframes > frames.n || deadline_us > (1ull << 40))
+		return -EXO_EINVAL;
+	if (t->revoke_want)
+		return -EXO_EBUSY; /* one request at a time */
+	revoke_start(t, nframes, deadline_us);
+	if (t->oncpu && t != self())
+		lapic_ipi(cpus[t->oncpu - 1].apic_id, T_IPI_RESCHED); /* deliver it now */
+	return 0;
+}
+
+long sys_repossessed(struct exo_repo_rec *buf, uint64_t max)
+{
+	struct env *e = self();
+	uint64_t n = e->nrepo < max ? e->nrepo : max;
+	if (copy_to_user(e, (uint64_t)buf, e->repo, n * sizeof(*buf)) < 0)
+		return -EXO_EFAULT;
+	memmove(e->repo, e->repo + n, (e->nrepo - n) * sizeof(*buf));
+	e->nrepo -= (uint32_t)n;
+	return (long)n;
+}
+
+long sys_frame_guarantee(uint64_t frame, uint64_t on)
+{
+	struct env *e = self();
+	if (on > 1 || frame == 0)
+		return -EXO_EINVAL;
+	if (!frame_owned_by(&frames, frame, e->id))
+		return -EXO_EPERM;
+	for (unsigned i = 0; i < EXO_GUARANTEED_FRAMES; i++)
+		if (e->guaranteed[i] == frame) {
+			if (!on)
+				e->guaranteed[i] = 0;
+			return 0;
+		}
+	if (!on)
+		return 0;
+	for (unsigned i = 0; i < EXO_GUARANTEED_FRAMES; i++)
+		if (!e->guaranteed[i]) {
+			e->guaranteed[i] = frame;
+			return 0;
+		}
+	return -EXO_ERANGE;
+}
