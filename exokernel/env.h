@@ -31,7 +31,7 @@ enum env_block {
 	BLOCK_CONSOLE,	 /* in exo_cons_read, for input; the call restarts */
 	BLOCK_PCT_WAIT,	 /* in exo_pct_wait, for a protected control transfer */
 	BLOCK_PCT_REPLY, /* in exo_pct_call, for the callee's reply */
-	BLOCK_WAIT,      /* in exo_wait, for its predicate or timeout */
+	BLOCK_WAIT,	 /* in exo_wait, for its predicate or timeout */
 };
 
 struct entry_point {
@@ -57,26 +57,26 @@ struct env {
 	uint32_t pct_caller; /* the env waiting for our reply, 0 if none */
 	uint32_t pct_callee; /* while BLOCK_PCT_REPLY: whom we wait for */
 	char name[24];
-	unsigned oncpu;         /* index + 1 of the CPU running it, 0 if none */
-	bool dying;             /* destroyed while running elsewhere: that CPU frees it */
+	unsigned oncpu;		/* index + 1 of the CPU running it, 0 if none */
+	bool dying;		/* destroyed while running elsewhere: that CPU frees it */
 	uint64_t wait_deadline; /* BLOCK_WAIT: TSC value to give up at, 0 = never */
 	uint32_t npred, pred_flags;
 	struct exo_pred_term pred[EXO_PRED_MAX_TERMS];
 	/* Visible revocation (revoke.c). */
-	uint64_t revoke_want;     /* frames still asked for; 0 = no request open */
-	uint64_t revoke_asked;    /* frames asked by the open request */
-	uint64_t revoke_start;    /* TSC when it was made */
+	uint64_t revoke_want;	  /* frames still asked for; 0 = no request open */
+	uint64_t revoke_asked;	  /* frames asked by the open request */
+	uint64_t revoke_start;	  /* TSC when it was made */
 	uint64_t revoke_deadline; /* TSC at which the kernel repossesses */
-	uint32_t revoke_slices;   /* slices this env ran since the request */
-	bool revoke_owed;         /* the revocation upcall is still to be delivered */
+	uint32_t revoke_slices;	  /* slices this env ran since the request */
+	bool revoke_owed;	  /* the revocation upcall is still to be delivered */
 	uint32_t repossess_owed;  /* frames taken that the env has not been told of */
 	uint64_t guaranteed[EXO_GUARANTEED_FRAMES]; /* never repossessed; 0 = empty */
-	uint32_t nrepo, repo_lost; /* repossession vector fill, records dropped */
+	uint32_t nrepo, repo_lost;		    /* repossession vector fill, records dropped */
 	struct exo_repo_rec repo[EXO_REPO_RECORDS];
 	/* CPU revocation. */
-	bool in_epilogue;         /* upcalled at slice end, must yield by the next tick */
-	uint32_t epi_overruns;    /* times it did not */
-	struct trapframe tf; /* user registers while not on a CPU */
+	bool in_epilogue;      /* upcalled at slice end, must yield by the next tick */
+	uint32_t epi_overruns; /* times it did not */
+	struct trapframe tf;   /* user registers while not on a CPU */
 };
 
 extern struct env envs[NENV];

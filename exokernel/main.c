@@ -185,7 +185,7 @@ static void interrupts_init(struct acpi_madt_info *madt)
 {
 	if (acpi_madt(madt) < 0 || madt->ncpus == 0 || madt->nioapics == 0) {
 		kprintf("exo: no usable ACPI MADT: one CPU, default APIC addresses\n");
-		*madt = (struct acpi_madt_info){.lapic_base = 0xfee00000, .nioapics = 1};
+		*madt = (struct acpi_madt_info){ .lapic_base = 0xfee00000, .nioapics = 1 };
 		madt->ioapic[0].addr = 0xfec00000;
 	}
 	pic_init();
@@ -244,7 +244,7 @@ void kmain(uint32_t magic, uint64_t mbi_pa)
 	smp_start_aps(&madt);
 	sysinfo.info.ncpus = ncpus;
 	sysinfo.info.tsc_hz = tsc_hz;
-	kprintf("exo: %u CPUs, TSC %lu MHz, %u slots of %u us per CPU\n", ncpus,
-		tsc_hz / 1000000, EXO_NSLOTS, EXO_SLICE_US);
+	kprintf("exo: %u CPUs, TSC %lu MHz, %u slots of %u us per CPU\n", ncpus, tsc_hz / 1000000,
+		EXO_NSLOTS, EXO_SLICE_US);
 	schedule();
 }

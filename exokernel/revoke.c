@@ -27,7 +27,7 @@
 #include "trace.h"
 #include "uaccess.h"
 
-#define PRESSURE_MIN_FRAMES 16
+#define PRESSURE_MIN_FRAMES  16
 #define PRESSURE_DEADLINE_US 10000
 
 unsigned nrevoking; /* [K] environments with a request open */
@@ -74,7 +74,8 @@ void repo_record(struct env *e, uint32_t kind, uint64_t resource, uint64_t va)
 		return;
 	}
 	e->repo[e->nrepo++] = (struct exo_repo_rec){
-		.tsc = rdtsc(), .resource = resource, .va = va, .kind = kind};
+		.tsc = rdtsc(), .resource = resource, .va = va, .kind = kind
+	};
 }
 
 static bool guaranteed(const struct env *e, uint64_t fn)
@@ -102,7 +103,7 @@ static void take(struct env *e, uint64_t fn)
 	struct frame *f = &frames.f[fn];
 	while (f->grant_head != GRANT_NONE)
 		grant_revoke(f->grant_head);
-	struct first_va fv = {fn, 0};
+	struct first_va fv = { fn, 0 };
 	if (f->owner_refs) {
 		pmap_walk_user(e->pml4, find_va, &fv);
 		pmap_unmap_frame(e, fn);

@@ -93,6 +93,7 @@ static void put_prev(struct cpu *c)
 	fpu_save(prev->fpu);
 	if (prev->in_epilogue) { /* it yielded within the bound: compliant */
 		prev->in_epilogue = false;
+		prev->epi_overruns = 0; /* only overruns in a row count */
 		trace_event(EXO_TRACE_EPILOGUE, prev->id, 0, 0);
 	}
 	prev->oncpu = 0;
@@ -173,12 +174,24 @@ static long eval_term(struct env *e, const struct exo_pred_term *t, bool *out)
 		return -EXO_EFAULT;
 	v &= t->mask;
 	switch (t->op) {
-	case EXO_PRED_EQ: *out = v == t->value; break;
-	case EXO_PRED_NE: *out = v != t->value; break;
-	case EXO_PRED_LT: *out = v < t->value; break;
-	case EXO_PRED_LE: *out = v <= t->value; break;
-	case EXO_PRED_GT: *out = v > t->value; break;
-	default: *out = v >= t->value; break;
+	case EXO_PRED_EQ:
+		*out = v == t->value;
+		break;
+	case EXO_PRED_NE:
+		*out = v != t->value;
+		break;
+	case EXO_PRED_LT:
+		*out = v < t->value;
+		break;
+	case EXO_PRED_LE:
+		*out = v <= t->value;
+		break;
+	case EXO_PRED_GT:
+		*out = v > t->value;
+		break;
+	default:
+		*out = v >= t->value;
+		break;
 	}
 	return 0;
 }

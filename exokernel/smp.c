@@ -23,8 +23,8 @@
 #include "smp.h"
 #include "spinlock.h"
 
-#define AP_BASE 0x8000
-#define AP_STACK_SIZE 16384
+#define AP_BASE		    0x8000
+#define AP_STACK_SIZE	    16384
 #define AP_START_TIMEOUT_MS 200
 
 struct cpu cpus[MAX_CPUS];
@@ -36,8 +36,8 @@ extern uint64_t boot_pml4[512];
 extern uint64_t boot_pdpt_low[512];
 static uint8_t ap_boot_stacks[MAX_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
 static volatile unsigned starting; /* index of the CPU being started */
-static volatile uint64_t bsp_tsc;   /* the BSP's TSC, handed to a starting AP */
-static volatile int tsc_phase;      /* 1: AP waiting for bsp_tsc; 2: bsp_tsc written */
+static volatile uint64_t bsp_tsc;  /* the BSP's TSC, handed to a starting AP */
+static volatile int tsc_phase;	   /* 1: AP waiting for bsp_tsc; 2: bsp_tsc written */
 
 #define MSR_TSC 0x10
 

@@ -131,7 +131,9 @@ long sys_env_set_entry(uint64_t envid, uint64_t which, uint64_t rip, uint64_t rs
 
 static struct env *rights_target(uint64_t envid, bool *is_child, long *err)
 {
-	struct env *e = envid <= UINT32_MAX && envid ? env_lookup((uint32_t)envid) : NULL;
+	struct env *e = envid == EXO_ENV_SELF ? self()
+			: envid <= UINT32_MAX ? env_lookup((uint32_t)envid)
+					      : NULL;
 	if (!e) {
 		*err = -EXO_EBADENV;
 		return NULL;

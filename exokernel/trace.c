@@ -10,7 +10,7 @@
 #include "uaccess.h"
 
 static struct exo_trace_rec ring[EXO_TRACE_RECORDS]; /* [K] */
-static uint64_t next_seq = 1;                         /* [K] */
+static uint64_t next_seq = 1;			     /* [K] */
 
 /* Record one event. Caller holds the kernel lock. */
 void trace_event(uint32_t type, uint32_t env, uint64_t a, uint64_t b)

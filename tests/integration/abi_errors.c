@@ -5,9 +5,9 @@
  */
 #include "testlib.h"
 
-#define KERNEL_VA 0xffffffff80100000ULL
+#define KERNEL_VA    0xffffffff80100000ULL
 #define NONCANONICAL 0x0000800000000000ULL
-#define SCRATCH_VA 0x10000000ULL
+#define SCRATCH_VA   0x10000000ULL
 
 int main(void)
 {
@@ -19,7 +19,8 @@ int main(void)
 	CHECK_EQ(exo_cons_write((void *)SCRATCH_VA, 4), -EXO_EFAULT);
 	CHECK_EQ(exo_cons_write((void *)0, 1), -EXO_EFAULT);
 	CHECK_EQ(exo_cons_write(buf, ~0ULL), 512); /* served in part: CONS_CHUNK */
-	CHECK_EQ(exo_cons_write((char *)EXO_USTACK_TOP - 8, 16), -EXO_EFAULT); /* runs off the stack */
+	CHECK_EQ(exo_cons_write((char *)EXO_USTACK_TOP - 8, 16),
+		 -EXO_EFAULT); /* runs off the stack */
 	CHECK_EQ(exo_cons_read((void *)KERNEL_VA, 4), -EXO_EFAULT);
 	CHECK_EQ(exo_cons_read((void *)0x400000, 4), -EXO_EFAULT); /* read-only text */
 	CHECK_EQ(exo_cons_write(buf, 0), 0);
@@ -31,25 +32,25 @@ int main(void)
 	/* Frames. */
 	long f = exo_frame_alloc(EXO_FRAME_ANY, 0);
 	CHECK(f > 0);
-	CHECK_EQ(exo_frame_alloc(EXO_FRAME_ANY, 1), -EXO_EINVAL);   /* unknown flag */
-	CHECK_EQ(exo_frame_alloc(f, 0), -EXO_EBUSY);                /* already ours */
-	CHECK_EQ(exo_frame_alloc(1ULL << 40, 0), -EXO_EINVAL);      /* past RAM */
-	CHECK_EQ(exo_frame_alloc(0x100, 0), -EXO_EINVAL);           /* kernel image */
-	CHECK_EQ(exo_frame_free(0x100), -EXO_EPERM);                /* not ours */
+	CHECK_EQ(exo_frame_alloc(EXO_FRAME_ANY, 1), -EXO_EINVAL); /* unknown flag */
+	CHECK_EQ(exo_frame_alloc(f, 0), -EXO_EBUSY);		  /* already ours */
+	CHECK_EQ(exo_frame_alloc(1ULL << 40, 0), -EXO_EINVAL);	  /* past RAM */
+	CHECK_EQ(exo_frame_alloc(0x100, 0), -EXO_EINVAL);	  /* kernel image */
+	CHECK_EQ(exo_frame_free(0x100), -EXO_EPERM);		  /* not ours */
 	CHECK_EQ(exo_frame_free(1ULL << 40), -EXO_EINVAL);
 
 	/* Mappings. */
 	uint64_t rw = EXO_PERM_R | EXO_PERM_W;
-	CHECK_EQ(exo_page_map(EXO_AS_SELF, SCRATCH_VA + 1, f, rw), -EXO_EINVAL);  /* unaligned */
-	CHECK_EQ(exo_page_map(EXO_AS_SELF, KERNEL_VA, f, rw), -EXO_EINVAL);       /* kernel va */
-	CHECK_EQ(exo_page_map(EXO_AS_SELF, NONCANONICAL, f, rw), -EXO_EINVAL);    /* non-canonical */
-	CHECK_EQ(exo_page_map(EXO_AS_SELF, 0, f, rw), -EXO_EINVAL);               /* page 0 */
-	CHECK_EQ(exo_page_map(EXO_AS_SELF, SCRATCH_VA, f, 0), -EXO_EINVAL);       /* no R */
+	CHECK_EQ(exo_page_map(EXO_AS_SELF, SCRATCH_VA + 1, f, rw), -EXO_EINVAL); /* unaligned */
+	CHECK_EQ(exo_page_map(EXO_AS_SELF, KERNEL_VA, f, rw), -EXO_EINVAL);	 /* kernel va */
+	CHECK_EQ(exo_page_map(EXO_AS_SELF, NONCANONICAL, f, rw), -EXO_EINVAL);	 /* non-canonical */
+	CHECK_EQ(exo_page_map(EXO_AS_SELF, 0, f, rw), -EXO_EINVAL);		 /* page 0 */
+	CHECK_EQ(exo_page_map(EXO_AS_SELF, SCRATCH_VA, f, 0), -EXO_EINVAL);	 /* no R */
 	CHECK_EQ(exo_page_map(EXO_AS_SELF, SCRATCH_VA, f, rw | 0x80), -EXO_EINVAL); /* bad bit */
 	CHECK_EQ(exo_page_map(EXO_AS_SELF, SCRATCH_VA, 1ULL << 40, rw), -EXO_EINVAL);
-	CHECK_EQ(exo_page_map(EXO_AS_SELF, SCRATCH_VA, 0x100, rw), -EXO_EPERM);   /* kernel frame */
-	CHECK_EQ(exo_page_map(12345, SCRATCH_VA, f, rw), -EXO_EBADENV);           /* bad handle */
-	CHECK_EQ(exo_page_unmap(EXO_AS_SELF, SCRATCH_VA), -EXO_EINVAL);           /* not mapped */
+	CHECK_EQ(exo_page_map(EXO_AS_SELF, SCRATCH_VA, 0x100, rw), -EXO_EPERM); /* kernel frame */
+	CHECK_EQ(exo_page_map(12345, SCRATCH_VA, f, rw), -EXO_EBADENV);		/* bad handle */
+	CHECK_EQ(exo_page_unmap(EXO_AS_SELF, SCRATCH_VA), -EXO_EINVAL);		/* not mapped */
 
 	/* A good mapping works, and a mapped frame cannot be freed. */
 	CHECK_EQ(exo_page_map(EXO_AS_SELF, SCRATCH_VA, f, rw), 0);

@@ -115,7 +115,7 @@ static void grandchild(void)
 	wait_for(&sh->p_done);
 	wait_for(&sh->c_done);
 	for (long spins = 0; alive(sh->parent) || alive(sh->child); spins++) {
-		CHECK(spins < 1000000);
+		CHECK(spins < 10000000);
 		exo_yield(0);
 	}
 	CHECK(sh->q0_frame[0] != sh->q0_frame[1]);  /* the parent copied its quarter */

@@ -10,8 +10,8 @@
 #include "testlib.h"
 
 #define SHARED_VA 0x50000000ULL
-#define STACK_VA 0x51000000ULL
-#define RW (EXO_PERM_R | EXO_PERM_W)
+#define STACK_VA  0x51000000ULL
+#define RW	  (EXO_PERM_R | EXO_PERM_W)
 
 extern char __executable_start[], etext[];
 
@@ -65,7 +65,7 @@ static void run_child(void)
 	long stack2 = exo_frame_alloc(EXO_FRAME_ANY, 0);
 	CHECK_EQ(exo_page_map(c, STACK_VA, stack2, RW), 0);
 
-	struct exo_regs r = {0};
+	struct exo_regs r = { 0 };
 	r.rip = (uint64_t)child_main;
 	r.rsp = STACK_VA + 4096 - 8;
 	r.rdi = SHARED_VA;
@@ -94,14 +94,14 @@ static void run_child(void)
 static void bad_arguments(void)
 {
 	const struct exo_env_info *me = info(exo_env_id());
-	CHECK_EQ(exo_env_create(4096), -EXO_EINVAL);      /* below the minimum */
+	CHECK_EQ(exo_env_create(4096), -EXO_EINVAL);	   /* below the minimum */
 	CHECK_EQ(exo_env_create(1ULL << 41), -EXO_EINVAL); /* absurd */
 	CHECK_EQ(exo_env_create(me->kmem_limit - me->kmem_used + 4096), -EXO_ENOMEM);
 
 	CHECK_EQ(exo_env_create(16 * 1024), -EXO_EINVAL); /* below the minimum */
 	long c = exo_env_create(24 * 1024);
 	CHECK(c > 0);
-	struct exo_regs r = {0};
+	struct exo_regs r = { 0 };
 	r.rip = 0xffffffff80100000ULL;
 	CHECK_EQ(exo_env_set_regs(c, &r), -EXO_EINVAL); /* kernel rip */
 	r.rip = 0x400000;

@@ -14,11 +14,11 @@
 
 #include "testlib.h"
 
-#define MAGIC 0x5ec12e7c0ffee000ULL
+#define MAGIC	0x5ec12e7c0ffee000ULL
 #define WAIT_US 5000000 /* a step that takes longer than 5 s has failed */
 /* Fields of struct exo_frame_info inside its first and second words. */
-#define REFS_MASK 0x0000ffff00000000ULL
-#define REFS(n) ((uint64_t)(n) << 32)
+#define REFS_MASK   0x0000ffff00000000ULL
+#define REFS(n)	    ((uint64_t)(n) << 32)
 #define GRANTS_MASK 0xffffULL
 
 static const volatile uint64_t *frame_words(uint64_t f)
@@ -101,10 +101,10 @@ static void attacker(void)
 	CHECK_EQ(exo_frame_transfer(other, exo_env_id()), -EXO_EPERM);
 	CHECK_EQ(exo_frame_revoke(granted, exo_env_id()), -EXO_EPERM); /* not the owner */
 	CHECK_EQ(exo_frame_alloc(other, 0), -EXO_EBUSY);
-	struct exo_map_op op = {ATTACK_VA, other, EXO_PERM_R, EXO_MAP_MAP};
+	struct exo_map_op op = { ATTACK_VA, other, EXO_PERM_R, EXO_MAP_MAP };
 	CHECK_EQ(exo_page_map_batch(EXO_AS_SELF, &op, 1), -EXO_EPERM);
 	/* Nor can it touch the victim itself. */
-	struct exo_regs r = {0};
+	struct exo_regs r = { 0 };
 	CHECK_EQ(exo_env_get_regs(v, &r), -EXO_EPERM);
 	CHECK_EQ(exo_env_set_regs(v, &r), -EXO_EPERM);
 	CHECK_EQ(exo_env_set_status(v, EXO_ENV_NOT_RUNNABLE), -EXO_EPERM);

@@ -14,7 +14,7 @@
 #include "testlib.h"
 
 #define SPIN_MS 300
-#define WAIT_MS 10000
+#define WAIT_MS 60000 /* generous: a loaded host can stall a vCPU for a long time */
 
 static uint32_t find_env(const char *name)
 {
@@ -27,6 +27,12 @@ static uint32_t find_env(const char *name)
 
 static void spin(void)
 {
+	/* Start when the checker drops EXO_RIGHT_GUEST: it is asleep then. */
+	const struct exo_env_info *s =
+		(const struct exo_env_info *)EXO_UENVS + (find_env("sched") & 1023);
+	CHECK_EQ(test_wait_word(&s->parent, (uint64_t)EXO_RIGHT_GUEST << 32, 0, EXO_PRED_EQ,
+				WAIT_MS * 1000ULL),
+		 EXO_WAKE_PRED);
 	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
 	uint64_t end = __builtin_ia32_rdtsc() + si->tsc_hz / 1000 * SPIN_MS;
 	while (__builtin_ia32_rdtsc() < end)
@@ -46,12 +52,13 @@ static void holder(void)
 
 static void slots(void)
 {
-	/* Wait until the holder owns slot 7 of CPU 0. */
+	/* Wait until the holder owns slot 7 of CPU 0 (looking rarely, so the
+	 * holder is not kept out by our own probes). */
 	long r;
-	for (unsigned ms = 0; (r = exo_slice_alloc(0, 7)) >= 0; ms++) {
+	for (unsigned ms = 0; (r = exo_slice_alloc(0, 7)) >= 0; ms += 20) {
 		CHECK(ms < WAIT_MS);
 		CHECK_EQ(exo_slice_free(r), 0);
-		test_sleep_us(1000);
+		test_sleep_us(20000);
 	}
 	CHECK_EQ(r, -EXO_EBUSY);
 	CHECK_EQ(exo_slice_free(7), -EXO_EPERM); /* not ours */
@@ -66,18 +73,21 @@ static void slots(void)
 
 static void sched(void)
 {
-	slots();
 	uint32_t a = find_env("spin-a"), b = find_env("spin-b");
-	CHECK(a && b);
+	CHECK(a && b); /* before they finish spinning */
+	slots();
 	/* Sleep, without waking, until both spinners are gone. */
 	const struct exo_env_info *t = (const struct exo_env_info *)EXO_UENVS;
 	struct exo_pred_term gone[2] = {
 		{ (uint64_t)&t[a & 1023].id, 0xffffffffULL, 0, EXO_PRED_EQ, 0 },
 		{ (uint64_t)&t[b & 1023].id, 0xffffffffULL, 0, EXO_PRED_EQ, 0 },
 	};
-	CHECK_EQ(exo_wait(gone, 2, EXO_PRED_ALL, WAIT_MS * 1000ULL), EXO_WAKE_PRED);
 	static struct exo_trace_rec tr[EXO_TRACE_RECORDS];
 	long n = exo_trace_read(tr, EXO_TRACE_RECORDS, 0);
+	uint64_t go_seq = n > 0 ? tr[n - 1].seq : 0;
+	CHECK_EQ(exo_env_revoke_rights(EXO_ENV_SELF, EXO_RIGHT_GUEST), 0); /* spinners: go */
+	CHECK_EQ(exo_wait(gone, 2, EXO_PRED_ALL, WAIT_MS * 1000ULL), EXO_WAKE_PRED);
+	n = exo_trace_read(tr, EXO_TRACE_RECORDS, go_seq); /* from the go on */
 	CHECK(n > 0);
 	uint64_t last_seq = tr[n - 1].seq;
 

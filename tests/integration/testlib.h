@@ -59,22 +59,22 @@ static inline void test_wait_alone(unsigned timeout_ms)
 	}
 }
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
+#define CHECK(cond)                                                                      \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
 			printf("CHECK failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-			test_end(0);                                                 \
-		}                                                                    \
+			test_end(0);                                                     \
+		}                                                                        \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                                        \
-	do {                                                                                  \
-		long long a_ = (long long)(a), b_ = (long long)(b);                           \
-		if (a_ != b_) {                                                               \
+#define CHECK_EQ(a, b)                                                                           \
+	do {                                                                                     \
+		long long a_ = (long long)(a), b_ = (long long)(b);                              \
+		if (a_ != b_) {                                                                  \
 			printf("CHECK_EQ failed: %s == %lld, expected %s == %lld (%s:%d)\n", #a, \
-			       a_, #b, b_, __FILE__, __LINE__);                               \
-			test_end(0);                                                          \
-		}                                                                             \
+			       a_, #b, b_, __FILE__, __LINE__);                                  \
+			test_end(0);                                                             \
+		}                                                                                \
 	} while (0)
 
 #endif

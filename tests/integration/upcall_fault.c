@@ -299,7 +299,7 @@ static int check(void)
 				alive = true;
 		}
 		misses = alive ? 0 : misses + 1;
-		CHECK(spins < 1000000);
+		CHECK(spins < 10000000);
 		exo_yield(0);
 	}
 	CHECK_EQ(exo_invariant_check(), 0);

@@ -31,8 +31,8 @@ static inline uint64_t test_upcall_stack(uint64_t top, unsigned pages)
 {
 	for (unsigned i = 1; i <= pages; i++) {
 		long f = exo_frame_alloc(EXO_FRAME_ANY, 0);
-		if (f < 0 || exo_page_map(EXO_AS_SELF, top - i * 4096ULL, f,
-					  EXO_PERM_R | EXO_PERM_W) < 0 ||
+		if (f < 0 ||
+		    exo_page_map(EXO_AS_SELF, top - i * 4096ULL, f, EXO_PERM_R | EXO_PERM_W) < 0 ||
 		    exo_frame_guarantee(f, 1) < 0)
 			return 0;
 	}

@@ -29,9 +29,9 @@ static uint64_t pte_of(uint64_t va)
 static void check_windows(void)
 {
 	uint64_t text = pte_of((uint64_t)&main);
-	CHECK(text & 1);                  /* present */
-	CHECK(!(text & 2));               /* text is not writable */
-	CHECK(!(text >> 63));             /* and executable */
+	CHECK(text & 1);      /* present */
+	CHECK(!(text & 2));   /* text is not writable */
+	CHECK(!(text >> 63)); /* and executable */
 	int local = 0;
 	uint64_t stack = pte_of((uint64_t)&local);
 	CHECK((stack & 3) == 3 && (stack >> 63)); /* stack: writable, no-execute */
