@@ -61,25 +61,22 @@ void env_publish(const struct env *e)
 	memcpy(i->name, e->name, sizeof(i->name));
 }
 
-/*
- * A fresh environment with an empty address space, not yet runnable, with
- * a kernel-memory quota of kmem bytes (the caller has charged it to
- * parent, if any). Returns NULL when no slot, memory or quota is left.
- */
-struct env *env_alloc(struct env *parent, const char *name, uint64_t kmem)
+/* A free slot, initialised with a new id, the given name and a clean
+ * register state and XSAVE area (not yet charged to anyone), or NULL. */
+static struct env *slot_alloc(const char *name)
 {
 	for (unsigned i = 1; i < NENV; i++) {
 		struct env *e = &envs[i];
 		if (e->status != EXO_ENV_FREE)
 			continue;
+		void *fpu = kalloc_page();
+		if (!fpu)
+			return NULL;
 		if (++generation[i] >= (1u << (32 - ENV_INDEX_BITS)) - 1)
 			generation[i] = 1;
 		memset(e, 0, sizeof(*e));
 		e->id = generation[i] << ENV_INDEX_BITS | i;
 		e->status = EXO_ENV_NOT_RUNNABLE;
-		e->parent = parent ? parent->id : 0;
-		e->quota_from = e->parent;
-		e->kmem_limit = kmem;
 		size_t n = strlen(name);
 		if (n >= sizeof(e->name))
 			n = sizeof(e->name) - 1;
@@ -87,19 +84,62 @@ struct env *env_alloc(struct env *parent, const char *name, uint64_t kmem)
 		e->tf.cs = USER_CS;
 		e->tf.ss = USER_DS;
 		e->tf.rflags = RFLAGS_IF | RFLAGS_RESERVED1;
-		e->fpu = kalloc_page();
-		if (kmem < ENV_BASE_KMEM || !e->fpu || kmem_charge(e, 2 * PAGE_SIZE) < 0 ||
-		    pmap_create(e) < 0) {
-			if (e->fpu)
-				kfree_page(e->fpu);
-			memset(e, 0, sizeof(*e));
-			return NULL;
-		}
-		fpu_init_area(e->fpu);
-		env_publish(e);
+		e->fpu = fpu;
+		fpu_init_area(fpu);
 		return e;
 	}
 	return NULL;
+}
+
+static void slot_free(struct env *e)
+{
+	kfree_page(e->fpu);
+	memset(&env_info[e->id & (NENV - 1)], 0, sizeof(struct exo_env_info));
+	memset(e, 0, sizeof(*e));
+}
+
+/*
+ * A fresh environment with an empty address space, not yet runnable, with
+ * a kernel-memory quota of kmem bytes (the caller has charged it to
+ * parent, if any). Returns NULL when no slot, memory or quota is left.
+ */
+struct env *env_alloc(struct env *parent, const char *name, uint64_t kmem)
+{
+	struct env *e = slot_alloc(name);
+	if (!e)
+		return NULL;
+	e->parent = parent ? parent->id : 0;
+	e->quota_from = e->parent;
+	e->kmem_limit = kmem;
+	if (kmem < ENV_BASE_KMEM || kmem_charge(e, 2 * PAGE_SIZE) < 0 || pmap_create(e) < 0) {
+		slot_free(e);
+		return NULL;
+	}
+	env_publish(e);
+	return e;
+}
+
+/*
+ * Another execution context of environment p: it shares p's address
+ * space, frames, rights, quota and identity, has its own registers,
+ * entry points and blocking state, and is scheduled on its own, so p can
+ * run on several CPUs at once. Charged to p (its slot and XSAVE page).
+ * Returns NULL when no slot, memory or quota is left.
+ */
+struct env *env_alloc_ctx(struct env *p)
+{
+	if (kmem_charge(p, 2 * PAGE_SIZE) < 0)
+		return NULL;
+	struct env *x = slot_alloc(p->name);
+	if (!x) {
+		kmem_uncharge(p->id, 2 * PAGE_SIZE);
+		return NULL;
+	}
+	x->home = p;
+	x->parent = p->id;
+	x->pml4 = p->pml4;
+	env_publish(x);
+	return x;
 }
 
 /* The live environment with this id, or NULL (stale, free or malformed). */
@@ -136,17 +176,65 @@ static void settle_frames(uint32_t id)
  * its quota to whoever gave it. why, if not NULL, is printed as
  * "exo: env ID (NAME) WHY".
  */
+/* If e runs on another CPU, mark it dying and make that CPU enter the
+ * kernel, where it finishes the job (it is in e's address space). */
+static bool defer_if_elsewhere(struct env *e)
+{
+	struct cpu *c = this_cpu();
+	if (!e->oncpu || e->oncpu == c->id + 1)
+		return false;
+	e->dying = true;
+	lapic_ipi(cpus[e->oncpu - 1].apic_id, T_IPI_RESCHED);
+	return true;
+}
+
+static bool has_contexts(const struct env *p)
+{
+	for (unsigned i = 1; i < NENV; i++)
+		if (envs[i].home == p)
+			return true;
+	return false;
+}
+
+/* Destroy extra context x now, or defer it if it runs elsewhere. Its
+ * principal, if it is waiting for its contexts to go, goes after the last. */
+static void ctx_destroy(struct env *x)
+{
+	struct cpu *c = this_cpu();
+	if (defer_if_elsewhere(x))
+		return;
+	struct env *p = x->home;
+	sched_env_gone(x);
+	for (unsigned i = 1; i < NENV; i++)
+		if (envs[i].pct_caller == x->id)
+			envs[i].pct_caller = 0;
+	if (c->env == x) {
+		c->env = NULL;
+		x->oncpu = 0;
+	}
+	slot_free(x);
+	kmem_uncharge(p->id, 2 * PAGE_SIZE);
+	if (p->dying && !p->oncpu && !has_contexts(p))
+		env_destroy(p, NULL);
+}
+
 void env_destroy(struct env *e, const char *why)
 {
 	struct cpu *c = this_cpu();
 	uint32_t id = e->id;
 	if (why)
 		kprintf("exo: env %u (%s) %s\n", id, e->name, why);
-	if (e->oncpu && e->oncpu != c->id + 1) {
-		/* Running on another CPU, in its address space: that CPU tears
-		 * it down at its next kernel entry, which this IPI forces. */
+	if (e->home) {
+		ctx_destroy(e);
+		return;
+	}
+	/* Its contexts go first; those running elsewhere finish later, and
+	 * the last one to go completes this (ctx_destroy). */
+	for (unsigned i = 1; i < NENV; i++)
+		if (envs[i].home == e)
+			ctx_destroy(&envs[i]);
+	if (defer_if_elsewhere(e) || has_contexts(e)) {
 		e->dying = true;
-		lapic_ipi(cpus[e->oncpu - 1].apic_id, T_IPI_RESCHED);
 		return;
 	}
 	sched_env_gone(e);
@@ -174,7 +262,6 @@ void env_destroy(struct env *e, const char *why)
 		c->cr3 = pmap_kernel_root();
 	}
 	pmap_destroy(e);
-	kfree_page(e->fpu);
 	settle_frames(id);
 	grant_forget_env(id);
 	/* Children that got their quota from e now hold it from e's giver, who
@@ -188,8 +275,7 @@ void env_destroy(struct env *e, const char *why)
 		}
 	}
 	kmem_uncharge(e->quota_from, refund);
-	memset(&env_info[id & (NENV - 1)], 0, sizeof(struct exo_env_info));
-	memset(e, 0, sizeof(*e));
+	slot_free(e);
 }
 
 /* Allocate, zero and map one page for e at va. */
@@ -441,8 +527,8 @@ unsigned env_invariant_check(void)
 {
 	struct check_ctx c = { 0 };
 	for (unsigned i = 1; i < NENV; i++) {
-		if (envs[i].status == EXO_ENV_FREE)
-			continue;
+		if (envs[i].status == EXO_ENV_FREE || envs[i].home)
+			continue; /* contexts share their principal's address space */
 		c.e = &envs[i];
 		pmap_walk_user(envs[i].pml4, check_leaf, &c);
 	}

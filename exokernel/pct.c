@@ -18,17 +18,19 @@
 static long transfer(uint64_t target, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
 		     uint64_t grant, bool sync)
 {
-	struct env *me = self();
+	struct env *src = me(), *caller = self();
 	struct env *t = target <= UINT32_MAX && target ? env_lookup((uint32_t)target) : NULL;
+	if (t && t->home)
+		t = t->home; /* transfers go to the environment's own context */
 	if (!t)
 		return -EXO_EBADENV;
 	if (!t->entry[EXO_ENTRY_PCT].rip ||
-	    !sb_pct_permitted(t->pct_accept, me->id, t->id, me->parent, t->parent))
+	    !sb_pct_permitted(t->pct_accept, src->id, t->id, src->parent, t->parent))
 		return -EXO_EPERM;
 	uint64_t gframe = grant >> 12, gperm = grant & 0xfff;
 	if (grant && (gframe >= frames.n || !sb_grant_perm_ok(gperm)))
 		return -EXO_EINVAL;
-	if (grant && !sb_perm_within(gperm, frame_rights(gframe, me->id)))
+	if (grant && !sb_perm_within(gperm, frame_rights(gframe, src->id)))
 		return -EXO_EPERM;
 	bool waiting = t->status == EXO_ENV_BLOCKED &&
 		       (t->block == BLOCK_PCT_WAIT || t->block == BLOCK_WAIT);
@@ -42,13 +44,13 @@ static long transfer(uint64_t target, uint64_t w0, uint64_t w1, uint64_t w2, uin
 		return -EXO_EAGAIN; /* no room on its PCT stack: its problem, not ours */
 	}
 	if (grant && t->id != frames.f[gframe].owner) {
-		long r = grant_add(gframe, t->id, me, (uint16_t)gperm);
+		long r = grant_add(gframe, t->id, src, (uint16_t)gperm);
 		if (r < 0) {
 			t->tf = saved;
 			return r;
 		}
 	}
-	t->tf.rdi = me->id;
+	t->tf.rdi = src->id;
 	t->tf.rsi = w0;
 	t->tf.rdx = w1;
 	t->tf.rcx = w2;
@@ -58,9 +60,9 @@ static long transfer(uint64_t target, uint64_t w0, uint64_t w1, uint64_t w2, uin
 	t->pct_busy = true;
 	if (!sync)
 		return 0;
-	t->pct_caller = me->id;
-	env_block(me, BLOCK_PCT_REPLY);
-	me->pct_callee = t->id;
+	t->pct_caller = caller->id; /* the reply goes to the calling context */
+	env_block(caller, BLOCK_PCT_REPLY);
+	caller->pct_callee = t->id;
 	switch_to(t);
 	return SYSCALL_BLOCKED;
 }
@@ -79,16 +81,16 @@ long sys_pct_send(uint64_t target, uint64_t w0, uint64_t w1, uint64_t w2, uint64
 
 long sys_pct_reply(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
 {
-	struct env *me = self();
-	if (!me->pct_busy)
+	struct env *t = me();
+	if (!t->pct_busy)
 		return -EXO_EINVAL;
-	me->pct_busy = false;
-	if (!me->pct_caller)
+	t->pct_busy = false;
+	if (!t->pct_caller)
 		return 0; /* an asynchronous send: nobody waits */
-	struct env *c = env_lookup(me->pct_caller);
-	me->pct_caller = 0;
+	struct env *c = env_lookup(t->pct_caller);
+	t->pct_caller = 0;
 	if (!c || c->status != EXO_ENV_BLOCKED || c->block != BLOCK_PCT_REPLY ||
-	    c->pct_callee != me->id)
+	    c->pct_callee != t->id)
 		return -EXO_EBADENV;
 	c->tf.rdi = w0;
 	c->tf.rsi = w1;
@@ -104,17 +106,19 @@ long sys_pct_accept(uint64_t policy)
 {
 	if (policy & ~(uint64_t)(EXO_PCT_ANY | EXO_PCT_PARENT | EXO_PCT_CHILDREN))
 		return -EXO_EINVAL;
-	self()->pct_accept = (uint32_t)policy;
-	env_publish(self());
+	me()->pct_accept = (uint32_t)policy;
+	env_publish(me());
 	return 0;
 }
 
 long sys_pct_wait(void)
 {
-	struct env *me = self();
-	if (!me->entry[EXO_ENTRY_PCT].rip)
+	struct env *t = self();
+	if (t->home)
+		return -EXO_EINVAL; /* transfers only ever reach the environment's own context */
+	if (!t->entry[EXO_ENTRY_PCT].rip)
 		return -EXO_EINVAL; /* nothing could ever wake it */
-	me->tf.rax = 0;
-	env_block(me, BLOCK_PCT_WAIT);
+	t->tf.rax = 0;
+	env_block(t, BLOCK_PCT_WAIT);
 	return SYSCALL_BLOCKED;
 }

@@ -136,6 +136,8 @@ static uint64_t repossess(struct env *e)
  * whose request has reached its deadline. */
 void revoke_tick(struct env *running)
 {
+	if (running && running->home)
+		running = running->home; /* a context's slices are its environment's */
 	if (running && running->revoke_want)
 		running->revoke_slices++;
 	uint64_t now = rdtsc();
@@ -159,6 +161,8 @@ void revoke_env_gone(struct env *e)
  * the deadline still applies). */
 void upcalls_deliver(struct env *e)
 {
+	if (e->home)
+		return; /* revocation speaks to the environment's own context */
 	const struct entry_point *rv = &e->entry[EXO_ENTRY_REVOKE];
 	if (e->revoke_owed && e->revoke_want && rv->rip) {
 		e->revoke_owed = false;
@@ -206,7 +210,7 @@ long revoke_pressure(struct env *caller)
 
 long sys_revoke_request(uint64_t envid, uint64_t nframes, uint64_t deadline_us)
 {
-	if (!(self()->rights & EXO_RIGHT_REVOKE))
+	if (!(me()->rights & EXO_RIGHT_REVOKE))
 		return -EXO_EPERM;
 	struct env *t = envid <= UINT32_MAX && envid ? env_lookup((uint32_t)envid) : NULL;
 	if (!t)
@@ -223,7 +227,7 @@ long sys_revoke_request(uint64_t envid, uint64_t nframes, uint64_t deadline_us)
 
 long sys_repossessed(struct exo_repo_rec *buf, uint64_t max)
 {
-	struct env *e = self();
+	struct env *e = me();
 	uint64_t n = e->nrepo < max ? e->nrepo : max;
 	if (copy_to_user(e, (uint64_t)buf, e->repo, n * sizeof(*buf)) < 0)
 		return -EXO_EFAULT;
@@ -234,7 +238,7 @@ long sys_repossessed(struct exo_repo_rec *buf, uint64_t max)
 
 long sys_frame_guarantee(uint64_t frame, uint64_t on)
 {
-	struct env *e = self();
+	struct env *e = me();
 	if (on > 1 || frame == 0)
 		return -EXO_EINVAL;
 	if (!frame_owned_by(&frames, frame, e->id))

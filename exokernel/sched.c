@@ -49,6 +49,9 @@ static struct env *pick(struct cpu *c)
 	struct env *o = env_lookup(slot_owner[c->id][cur_slot[c->id]]);
 	if (o && can_run(o))
 		return o;
+	for (unsigned i = 1; o && i < NENV; i++) /* or one of the owner's contexts */
+		if (envs[i].home == o && can_run(&envs[i]))
+			return &envs[i];
 	for (unsigned k = 1; k <= NENV; k++) {
 		unsigned i = (rr_last[c->id] + k) % NENV;
 		if (can_run(&envs[i])) {
@@ -276,7 +279,7 @@ void sched_tick(void)
 
 long sys_slice_alloc(uint64_t cpu, uint64_t index)
 {
-	uint32_t me = self()->id;
+	uint32_t id = me()->id;
 	if ((cpu != EXO_SLICE_ANY && cpu >= ncpus) ||
 	    (index != EXO_SLICE_ANY && index >= EXO_NSLOTS))
 		return -EXO_EINVAL;
@@ -288,7 +291,7 @@ long sys_slice_alloc(uint64_t cpu, uint64_t index)
 				continue;
 			if (slot_owner[ci][si] && env_lookup(slot_owner[ci][si]))
 				continue;
-			slot_owner[ci][si] = me;
+			slot_owner[ci][si] = id;
 			return (long)(ci << 8 | si);
 		}
 	}
@@ -300,7 +303,7 @@ long sys_slice_free(uint64_t slot)
 	uint64_t ci = slot >> 8, si = slot & 0xff;
 	if (ci >= ncpus || si >= EXO_NSLOTS)
 		return -EXO_EINVAL;
-	if (slot_owner[ci][si] != self()->id)
+	if (slot_owner[ci][si] != me()->id)
 		return -EXO_EPERM;
 	slot_owner[ci][si] = 0;
 	return 0;

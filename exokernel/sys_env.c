@@ -7,17 +7,18 @@
  */
 #include "kernel.h"
 #include "rights.h"
+#include "uaddr.h"
 #include "syscall.h"
 #include "uaccess.h"
 
 long sys_env_id(void)
 {
-	return self()->id;
+	return me()->id;
 }
 
 long sys_env_create(uint64_t kmem_bytes)
 {
-	struct env *p = self();
+	struct env *p = me();
 	if (kmem_bytes < ENV_MIN_KMEM || kmem_bytes > (1ull << 40))
 		return -EXO_EINVAL;
 	if (kmem_charge(p, kmem_bytes) < 0)
@@ -28,6 +29,19 @@ long sys_env_create(uint64_t kmem_bytes)
 		return -EXO_ENOMEM;
 	}
 	return c->id;
+}
+
+long sys_ctx_create(uint64_t rip, uint64_t rsp)
+{
+	if (!sb_user_range_ok(rip, 1) || !sb_user_range_ok(rsp, 0) || (rsp & 15))
+		return -EXO_EINVAL;
+	struct env *x = env_alloc_ctx(me());
+	if (!x)
+		return -EXO_ENOMEM;
+	x->tf.rip = rip;
+	x->tf.rsp = rsp;
+	env_make_runnable(x, 0);
+	return x->id;
 }
 
 long sys_env_destroy(uint64_t envid)
@@ -131,14 +145,14 @@ long sys_env_set_entry(uint64_t envid, uint64_t which, uint64_t rip, uint64_t rs
 
 static struct env *rights_target(uint64_t envid, bool *is_child, long *err)
 {
-	struct env *e = envid == EXO_ENV_SELF ? self()
+	struct env *e = envid == EXO_ENV_SELF ? me()
 			: envid <= UINT32_MAX ? env_lookup((uint32_t)envid)
 					      : NULL;
 	if (!e) {
 		*err = -EXO_EBADENV;
 		return NULL;
 	}
-	*is_child = e->parent == self()->id || e == self();
+	*is_child = e->parent == me()->id || e == me();
 	return e;
 }
 
@@ -149,7 +163,7 @@ long sys_env_grant_rights(uint64_t envid, uint64_t rights)
 	struct env *e = rights_target(envid, &child, &err);
 	if (!e)
 		return err;
-	int r = sb_delegate_check(self()->rights, rights, child);
+	int r = sb_delegate_check(me()->rights, rights, child);
 	if (r < 0)
 		return r;
 	e->rights |= (uint32_t)rights;
@@ -164,7 +178,7 @@ long sys_env_revoke_rights(uint64_t envid, uint64_t rights)
 	struct env *e = rights_target(envid, &child, &err);
 	if (!e)
 		return err;
-	int r = sb_revoke_rights_check(self()->rights, rights, child);
+	int r = sb_revoke_rights_check(me()->rights, rights, child);
 	if (r < 0)
 		return r;
 	e->rights &= ~(uint32_t)rights;

@@ -33,11 +33,11 @@ long sys_frame_alloc(uint64_t frame, uint64_t flags)
 		return -EXO_EINVAL;
 	int64_t fn;
 	if (frame == EXO_FRAME_ANY) {
-		fn = frame_alloc_any(&frames, self()->id);
+		fn = frame_alloc_any(&frames, me()->id);
 		if (fn < 0)
-			return revoke_pressure(self()); /* -EXO_EAGAIN: memory is on its way back */
+			return revoke_pressure(me()); /* -EXO_EAGAIN: memory is on its way back */
 	} else {
-		int r = frame_alloc_specific(&frames, frame, self()->id);
+		int r = frame_alloc_specific(&frames, frame, me()->id);
 		if (r < 0)
 			return r;
 		fn = (int64_t)frame;
@@ -48,24 +48,24 @@ long sys_frame_alloc(uint64_t frame, uint64_t flags)
 
 long sys_frame_free(uint64_t frame)
 {
-	uint32_t me = self()->id;
+	uint32_t my_id = me()->id;
 	if (frame >= frames.n)
 		return -EXO_EINVAL;
 	struct frame *f = &frames.f[frame];
-	if (f->owner == me) {
+	if (f->owner == my_id) {
 		if (f->owner_refs)
 			return -EXO_EBUSY;
 		if (f->grants)
 			frame_pass_on(frame);
 		else
 			frame_release(&frames, frame);
-		revoke_credit(self());
+		revoke_credit(me());
 		for (unsigned i = 0; i < EXO_GUARANTEED_FRAMES; i++)
-			if (self()->guaranteed[i] == frame)
-				self()->guaranteed[i] = 0;
+			if (me()->guaranteed[i] == frame)
+				me()->guaranteed[i] = 0;
 		return 0;
 	}
-	uint32_t g = grant_find(frame, me);
+	uint32_t g = grant_find(frame, my_id);
 	if (g == GRANT_NONE)
 		return -EXO_EPERM;
 	if (grant_get(g)->refs)
@@ -81,13 +81,13 @@ long sys_frame_grant(uint64_t frame, uint64_t envid, uint64_t perm)
 	struct env *to = envid <= UINT32_MAX && envid ? env_lookup((uint32_t)envid) : NULL;
 	if (!to)
 		return -EXO_EBADENV;
-	if (to == self())
+	if (to == me())
 		return -EXO_EINVAL;
-	if (!sb_perm_within(perm, frame_rights(frame, self()->id)))
+	if (!sb_perm_within(perm, frame_rights(frame, me()->id)))
 		return -EXO_EPERM;
 	if (frames.f[frame].owner == to->id)
 		return 0; /* owners hold every right already */
-	return grant_add(frame, to->id, self(), (uint16_t)perm);
+	return grant_add(frame, to->id, me(), (uint16_t)perm);
 }
 
 long sys_frame_revoke(uint64_t frame, uint64_t envid)
@@ -97,8 +97,8 @@ long sys_frame_revoke(uint64_t frame, uint64_t envid)
 	uint32_t g = grant_find(frame, (uint32_t)envid);
 	if (g == GRANT_NONE || envid == 0)
 		return -EXO_EINVAL;
-	uint32_t me = self()->id;
-	if (frames.f[frame].owner != me && grant_get(g)->issuer != me)
+	uint32_t my_id = me()->id;
+	if (frames.f[frame].owner != my_id && grant_get(g)->issuer != my_id)
 		return -EXO_EPERM;
 	grant_revoke(g);
 	return 0;
@@ -112,11 +112,11 @@ long sys_frame_transfer(uint64_t frame, uint64_t envid)
 	if (!to)
 		return -EXO_EBADENV;
 	struct frame *f = &frames.f[frame];
-	if (f->owner != self()->id)
+	if (f->owner != me()->id)
 		return -EXO_EPERM;
 	if (f->owner_refs)
 		return -EXO_EBUSY;
-	if (to == self())
+	if (to == me())
 		return 0;
 	uint32_t g = grant_find(frame, to->id);
 	uint16_t refs = 0;
@@ -127,7 +127,7 @@ long sys_frame_transfer(uint64_t frame, uint64_t envid)
 	}
 	f->owner = to->id;
 	f->owner_refs = refs;
-	revoke_credit(self());
+	revoke_credit(me());
 	return 0;
 }
 
@@ -146,7 +146,7 @@ static long check_map(struct env *x, uint64_t va, uint64_t frame, uint64_t perm,
 {
 	if (!sb_user_page_ok(va) || !sb_perm_ok(perm) || frame >= frames.n)
 		return -EXO_EINVAL;
-	if (!sb_perm_within(perm, frame_rights(frame, self()->id)))
+	if (!sb_perm_within(perm, frame_rights(frame, me()->id)))
 		return -EXO_EPERM;
 	*grant = !sb_perm_within(perm, frame_rights(frame, x->id));
 	return 0;
@@ -158,7 +158,7 @@ static long do_map(struct env *x, uint64_t va, uint64_t frame, uint64_t perm)
 	long r = check_map(x, va, frame, perm, &grant);
 	if (r < 0)
 		return r;
-	if (grant && (r = grant_add(frame, x->id, self(), perm & RWX)) < 0)
+	if (grant && (r = grant_add(frame, x->id, me(), perm & RWX)) < 0)
 		return r;
 	return pmap_map(x, va, frame, perm);
 }

@@ -24,20 +24,19 @@
 
 static bool has_right(uint32_t right)
 {
-	return (self()->rights & right) == right;
+	return (me()->rights & right) == right;
 }
 
 struct env *controlled_env(uint64_t id, long *err)
 {
-	struct env *e = id == EXO_ENV_SELF ? self() : NULL;
+	struct env *e = id == EXO_ENV_SELF ? me() : NULL;
 	if (!e && id <= UINT32_MAX)
 		e = env_lookup((uint32_t)id);
 	if (!e) {
 		*err = -EXO_EBADENV;
 		return NULL;
 	}
-	if (!sb_may_control(self()->id, e->id, e->parent) &&
-	    !(self()->rights & EXO_RIGHT_ROOT)) { /* the root capability controls everyone */
+	if (!sb_may_control(me()->id, e->id, e->parent) && !(me()->rights & EXO_RIGHT_ROOT)) { /* the root capability controls everyone */
 		*err = -EXO_EPERM;
 		return NULL;
 	}

@@ -22,10 +22,21 @@
 EXO_CALLS(DECLARE)
 #undef DECLARE
 
-/* The calling environment. */
+/* The calling execution context: an environment, or one of its extra
+ * contexts (exo_ctx_create). Registers, blocking and upcall entries are
+ * per context. */
 static inline struct env *self(void)
 {
 	return this_cpu()->env;
+}
+
+/* The calling environment proper (the principal): whose frames, grants,
+ * rights, quota and identity every call uses, whichever of its contexts
+ * makes it. */
+static inline struct env *me(void)
+{
+	struct env *e = this_cpu()->env;
+	return e->home ? e->home : e;
 }
 
 /* Run next on this CPU once the current call is done, without a scheduler

@@ -40,6 +40,17 @@ static uint32_t find_env(const char *name)
 	return 0;
 }
 
+/* Has env id granted one of its frames to someone (the ready signal)? */
+static int ready(uint32_t id)
+{
+	const struct exo_frame_info *ft = (const struct exo_frame_info *)EXO_UFRAMES;
+	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
+	for (uint64_t i = 0; i < si->nframes; i++)
+		if (ft[i].owner == id && ft[i].grants)
+			return 1;
+	return 0;
+}
+
 static uint64_t owned_by(uint32_t id)
 {
 	const struct exo_frame_info *ft = (const struct exo_frame_info *)EXO_UFRAMES;
@@ -154,6 +165,8 @@ static void target(const char *role)
 	map_stage(monitor);
 	setup_pages(stubborn ? RESERVE : 0);
 	CHECK_EQ(exo_revoke_request(monitor, 1, 1000), -EXO_EPERM); /* no REVOKE right */
+	/* Ready: say so by granting the monitor a look at our first page. */
+	CHECK_EQ(exo_frame_grant(frames_of[0], monitor, EXO_PERM_R), 0);
 	wait_stage(2, compliant); /* the monitor has made its requests */
 
 	struct exo_repo_rec rec[32];
@@ -228,16 +241,15 @@ static void monitor(void)
 		CHECK(id[i] != 0);
 		CHECK_EQ(exo_frame_grant(sf, id[i], EXO_PERM_R), 0);
 	}
-	/* Wait until every target holds its data pages. */
+	/* Wait until every target has set up its pages and said so. */
 	uint64_t base[4];
 	for (int i = 0; i < 4; i++) {
 		unsigned ms = 0;
-		while (owned_by(id[i]) < PAGES + (i == 1 ? RESERVE : 0) + 8) {
+		while (!ready(id[i])) {
 			CHECK(ms < WAIT_US / 1000);
 			test_sleep_us(5000);
 			ms += 5;
 		}
-		test_sleep_us(20000); /* and has finished setting up */
 		base[i] = owned_by(id[i]);
 	}
 	CHECK_EQ(exo_revoke_request(id[0], 0, 1000), -EXO_EINVAL);

@@ -74,10 +74,11 @@
 	X(33, revoke_request, 3, uint64_t, envid, uint64_t, nframes, uint64_t, deadline_us)       \
 	X(34, repossessed, 2, struct exo_repo_rec *, buf, uint64_t, max)                          \
 	X(35, frame_guarantee, 2, uint64_t, frame, uint64_t, on)                                  \
-	X(36, trace_read, 3, struct exo_trace_rec *, buf, uint64_t, max, uint64_t, after_seq)
+	X(36, trace_read, 3, struct exo_trace_rec *, buf, uint64_t, max, uint64_t, after_seq)     \
+	X(37, ctx_create, 2, uint64_t, rip, uint64_t, rsp)
 
 /* One past the highest call number. */
-#define EXO_NCALLS 37
+#define EXO_NCALLS 38
 
 /*
  * Helpers to turn "type, name" pairs into parameter lists and argument

@@ -1,0 +1,305 @@
+/*
+ * main.c - the fuzzer's entry point and the attacker's run: set-up, the
+ * main loop, the log of the last calls, and the failure report.
+ *
+ *   fuzz-attacker SEED CALLS [SECONDS [v]]
+ *
+ * makes CALLS calls (0: no limit) or stops after SECONDS seconds (0: no
+ * limit), whichever comes first; "v" prints every call before it is made,
+ * so a replay that panics the kernel shows the call that did it. The same
+ * SEED gives the same sequence of calls: every call consumes FZ_DRAWS
+ * random words whatever it uses, so a result that depends on timing (a
+ * child dying on the other CPU) changes that call's effect but not what
+ * the run asks next.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "../integration/testlib.h"
+
+#define WAIT_MS 30000 /* a set-up step taking longer has failed */
+
+struct fz_state fz;
+static uint8_t infra_bm[1 << 17]; /* one bit per frame, 4 GiB of RAM */
+static struct fz_progress early;  /* the log before the progress page exists */
+
+bool fz_infra(uint64_t frame)
+{
+	return frame < sizeof(infra_bm) * 8 && (infra_bm[frame >> 3] >> (frame & 7) & 1);
+}
+
+void fz_set_infra(uint64_t frame)
+{
+	if (frame < sizeof(infra_bm) * 8)
+		infra_bm[frame >> 3] |= (uint8_t)(1 << (frame & 7));
+}
+
+static uint64_t rdtsc(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+
+void fz_print_call(const char *prefix, const struct fz_rec *r)
+{
+	uint32_t row = r->nr < FZ_NCALLS ? (uint32_t)r->nr : FZ_BADNR;
+	printf("%s #%llu %s", prefix, (unsigned long long)r->seq, fz_call_name(row));
+	if (row == FZ_BADNR)
+		printf("[%#llx]", (unsigned long long)r->nr);
+	printf("(");
+	for (int i = 0; i < 6; i++)
+		printf("%s%#llx", i ? ", " : "", (unsigned long long)r->a[i]);
+	if (r->result == INT64_MIN)
+		printf(") = (no result)");
+	else if (r->result < 0)
+		printf(") = -%s", fz_err_name(r->result));
+	else
+		printf(") = %#llx", (unsigned long long)r->result);
+	printf("%s%s%s%s\n", r->flags & FZ_F_VICTIM ? " [victim]" : "",
+	       r->flags & FZ_F_HANDLER ? " [in handler]" : "",
+	       r->flags & FZ_F_GUARD ? " [guarded]" : "",
+	       r->flags & FZ_F_KAMIKAZE ? " [kamikaze]" : "");
+}
+
+void fz_print_ring(const struct fz_progress *p)
+{
+	uint64_t next = p->ring_next;
+	printf("fuzz: seed %llu, the last calls:\n", (unsigned long long)p->seed);
+	for (uint64_t s = next > FZ_RING ? next - FZ_RING : 1; s < next; s++)
+		fz_print_call("fuzz:  ", &p->ring[s % FZ_RING]);
+}
+
+void fz_fail(const char *fmt, ...)
+{
+	va_list ap;
+	printf("fuzz: FAIL at call %llu (seed %llu): ", (unsigned long long)fz.calls,
+	       (unsigned long long)fz.seed);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fz.prog->state = FZ_FAILED;
+	fz_print_ring(fz.prog);
+	printf("fuzz: replay: make fuzz SEED=%llu CALLS=%llu\n", (unsigned long long)fz.seed,
+	       (unsigned long long)fz.calls);
+	test_end(0);
+}
+
+long fz_do_call(struct fz_call *c)
+{
+	struct fz_progress *p = fz.prog;
+	uint64_t seq = p->ring_next++;
+	struct fz_rec *rec = &p->ring[seq % FZ_RING];
+	rec->seq = seq;
+	rec->nr = c->nr;
+	memcpy(rec->a, c->a, sizeof(rec->a));
+	rec->flags = c->flags;
+	rec->result = INT64_MIN;
+	if (fz.verbose) {
+		fz_print_call("fuzz: call", rec);
+		fflush(stdout);
+	}
+	long r = fz_syscall(c->nr, c->a);
+	rec->result = r;
+	fz.calls++;
+	p->calls = fz.calls;
+	if (c->flags & FZ_F_VICTIM)
+		fz.aimed++;
+	fz_count(c->row, r, c->flags);
+	fz_after(c, r);
+	return r;
+}
+
+/* Wait (sleeping) until the victim has made its grants to us. */
+static void find_victim(void)
+{
+	const struct exo_frame_info *ft = (const struct exo_frame_info *)EXO_UFRAMES;
+	for (unsigned ms = 0;; ms += 5) {
+		if (ms > WAIT_MS)
+			fz_fail("the victim did not show up with %u granted frames", VICTIM_GRANTS);
+		fz.victim = fz_find_boot_env("fuzz-victim");
+		unsigned granted = 0;
+		for (uint64_t i = 0; fz.victim && i < fz.nframes; i++)
+			granted += ft[i].owner == fz.victim && ft[i].grants;
+		if (granted >= VICTIM_GRANTS)
+			break;
+		test_sleep_us(5000);
+	}
+	for (uint64_t i = 0; i < fz.nframes; i++) {
+		if (ft[i].owner != fz.victim)
+			continue;
+		if (fz.nvf < FZ_VF_MAX)
+			fz.vf[fz.nvf++] = i;
+		if (ft[i].grants && fz.nvg < VICTIM_GRANTS)
+			fz.vg[fz.nvg++] = i;
+	}
+	for (uint64_t i = 0; i < fz.nframes && !(fz.kframe && fz.rframe); i++) {
+		if (!fz.kframe && ft[i].owner == 0xffffffffu)
+			fz.kframe = i;
+		if (!fz.rframe && i >= 0x10 && ft[i].owner == 0xfffffffeu)
+			fz.rframe = i;
+	}
+}
+
+/* A fresh frame mapped read-write at va in our own space. */
+static uint64_t own_page(uint64_t va)
+{
+	long f = exo_frame_alloc(EXO_FRAME_ANY, 0);
+	if (f < 0 || exo_page_map(EXO_AS_SELF, va, (uint64_t)f, EXO_PERM_R | EXO_PERM_W) < 0)
+		fz_fail("cannot map a page at %#llx", (unsigned long long)va);
+	memset((void *)va, 0, 4096);
+	return (uint64_t)f;
+}
+
+/* Every frame mapped in our space now is ours to protect: mark it. */
+static void mark_infra(void)
+{
+	for (uint64_t i4 = 0; i4 < 254; i4++) {
+		uint64_t va4 = i4 << 39;
+		if (!(exo_uvpt_pml4e(va4) & EXO_PTE_P))
+			continue;
+		for (uint64_t i3 = 0; i3 < 512; i3++) {
+			uint64_t va3 = va4 | i3 << 30;
+			if (!(exo_uvpt_pdpte(va3) & EXO_PTE_P))
+				continue;
+			for (uint64_t i2 = 0; i2 < 512; i2++) {
+				uint64_t va2 = va3 | i2 << 21;
+				if (!(exo_uvpt_pde(va2) & EXO_PTE_P))
+					continue;
+				for (uint64_t i1 = 0; i1 < 512; i1++) {
+					uint64_t pte = exo_uvpt_pte_raw(va2 | i1 << 12);
+					if (pte & EXO_PTE_P)
+						fz_set_infra(EXO_PTE_FRAME(pte));
+				}
+			}
+		}
+	}
+}
+
+static void setup(uint64_t *s)
+{
+	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
+	fz.me = (uint64_t)exo_env_id();
+	fz.nframes = si->nframes;
+	find_victim();
+	fz_handler_init();
+
+	fz.prog_frame = own_page(FZ_PROG_VA);
+	struct fz_progress *p = (struct fz_progress *)FZ_PROG_VA;
+	p->magic = FZ_MAGIC;
+	p->seed = fz.seed;
+	p->state = FZ_RUNNING;
+	p->ring_next = 1;
+	fz.prog = p;
+	fz.kres_frame = own_page(FZ_KRES_VA);
+	if (exo_frame_grant(fz.prog_frame, fz.victim, EXO_PERM_R) < 0)
+		fz_fail("cannot grant the progress page to the victim");
+
+	/* Far pages: each in its own 1 GiB, so each has its own tables. */
+	for (unsigned i = 0; i < FZ_FAR; i++)
+		fz.far[i] = FZ_FAR_BASE + ((fz_next(s) % 2040) * FZ_FAR + i) * (1ULL << 30) +
+			    (fz_next(s) % 512) * 4096;
+	mark_infra();
+	fz.iframe = EXO_PTE_FRAME(exo_uvpt_pte((uint64_t)&setup & ~0xfffULL));
+
+	/* Start only once the victim shows our progress page (refs 2). */
+	const volatile uint64_t *w = (const volatile uint64_t *)EXO_UFRAMES + 2 * fz.prog_frame;
+	if (test_wait_word(w, 0x0000ffff00000000ULL, 2ULL << 32, EXO_PRED_GE, WAIT_MS * 1000ULL) !=
+	    EXO_WAKE_PRED)
+		fz_fail("the victim did not map the progress page");
+	printf("fuzz-attacker: env %#llx, victim %#llx: %u of its frames, %u granted to us\n",
+	       (unsigned long long)fz.me, (unsigned long long)fz.victim, fz.nvf, fz.nvg);
+}
+
+/* Destroy every environment we control but ourselves (children, and the
+ * grandchildren a kamikaze left us), and give back what we hold. */
+static void clean_up(void)
+{
+	const struct exo_env_info *t = (const struct exo_env_info *)EXO_UENVS;
+	fz_kamikaze_reap(true);
+	for (unsigned i = 1; i < EXO_NENV; i++)
+		if (t[i].id && t[i].parent == fz.me && exo_env_destroy(t[i].id) < 0)
+			fz_fail("cannot destroy child %#x", t[i].id);
+	for (unsigned i = 0; i < FZ_SLOTS; i++)
+		if (fz.slots[i])
+			exo_slice_free(fz.slots[i] - 1);
+	for (unsigned ms = 0;; ms++) {
+		unsigned left = 0;
+		for (unsigned i = 1; i < EXO_NENV; i++)
+			left += t[i].id && t[i].parent == fz.me;
+		if (!left)
+			break;
+		if (ms > WAIT_MS)
+			fz_fail("%u children still there after destroying them", left);
+		test_sleep_us(1000);
+	}
+}
+
+static void attacker(int argc, char **argv)
+{
+	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
+	fz.prog = &early;
+	fz.seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 1;
+	fz.limit = argc > 2 ? strtoull(argv[2], NULL, 0) : 10000;
+	uint64_t seconds = argc > 3 ? strtoull(argv[3], NULL, 0) : 0;
+	fz.verbose = argc > 4 && argv[4][0] == 'v';
+	if (!fz.limit && !seconds)
+		fz.limit = 10000;
+	printf("fuzz-attacker: start seed %llu calls %llu seconds %llu\n",
+	       (unsigned long long)fz.seed, (unsigned long long)fz.limit,
+	       (unsigned long long)seconds);
+	fflush(stdout);
+	uint64_t s = fz.seed ^ 0x6a09e667f3bcc909ULL;
+	fz_next(&s);
+	setup(&s);
+
+	uint64_t start = rdtsc(), hz = si->tsc_hz ? si->tsc_hz : 1000000000ULL;
+	uint64_t deadline = seconds ? start + seconds * hz : 0;
+	for (uint64_t iter = 0;; iter++) {
+		if (fz.limit && fz.calls >= fz.limit)
+			break;
+		if (deadline && (iter & 255) == 0 && rdtsc() >= deadline)
+			break;
+		uint64_t r[FZ_DRAWS];
+		for (int i = 0; i < FZ_DRAWS; i++)
+			r[i] = fz_next(&s);
+		if (iter % 1024 == 1023) {
+			fz_sweep_children();
+			fz_kamikaze_reap(false);
+		}
+		if (iter % 1536 == 100)
+			fz_kamikaze_launch(r[FZ_DRAWS - 1]);
+		if (r[0] % 1000 < 70) {
+			fz_probe(r);
+			continue;
+		}
+		struct fz_call c;
+		fz_gen(&c, r, false);
+		fz_do_call(&c);
+	}
+	uint64_t ms = (rdtsc() - start) / (hz / 1000);
+	clean_up();
+	long bad = exo_invariant_check();
+	if (bad)
+		fz_fail("exo_invariant_check found %ld violations at the end", bad);
+	fz_cover_print();
+	fz_probe_print();
+	fz_kamikaze_print();
+	unsigned share = fz.calls ? (unsigned)(fz.aimed * 100 / fz.calls) : 0;
+	if (share < 25)
+		fz_fail("only %u%% of the calls aimed at the victim", share);
+	printf("fuzz: done: %llu calls (%u%% aimed at the victim) in %llu ms, %llu calls/s, "
+	       "invariants clean\n",
+	       (unsigned long long)fz.calls, share, (unsigned long long)ms,
+	       (unsigned long long)(ms ? fz.calls * 1000 / ms : 0));
+	fflush(stdout);
+	fz.prog->state = FZ_DONE;
+}
+
+int main(int argc, char **argv)
+{
+	if (strcmp(argv[0], "fuzz-victim") == 0)
+		fz_victim();
+	attacker(argc, argv);
+	return 0;
+}
