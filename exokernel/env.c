@@ -56,7 +56,7 @@ void env_publish(const struct env *e)
 		.kmem_limit = e->kmem_limit,
 		.kmem_used = e->kmem_used,
 		.pct_accept = e->entry[EXO_ENTRY_PCT].rip ? e->pct_accept : 0,
-		.cpu = this_cpu()->env == e ? this_cpu()->id : ~0u,
+		.cpu = e->oncpu ? e->oncpu - 1 : ~0u,
 	};
 	memcpy(i->name, e->name, sizeof(i->name));
 }

@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "machine.h"
 #include "panic.h"
+#include "smp.h"
 
 struct ksym {
 	uint64_t addr;
@@ -84,6 +85,7 @@ static void __attribute__((noreturn))
 vpanic(const struct trapframe *tf, const char *fmt, va_list ap)
 {
 	__asm__ volatile("cli");
+	smp_halt_others();
 	kprintf("\nexo: panic: ");
 	kvprintf(fmt, ap);
 	kprintf("\n");

@@ -164,16 +164,13 @@ void upcalls_deliver(struct env *e)
 	if (e->home)
 		return; /* revocation speaks to the environment's own context */
 	const struct entry_point *rv = &e->entry[EXO_ENTRY_REVOKE];
-	if (e->revoke_owed && e->revoke_want && rv->rip) {
-		e->revoke_owed = false;
-		upcall_push(e, rv, EXO_UPCALL_REVOKE, e->revoke_want, e->revoke_deadline);
-	}
+	if (e->revoke_owed && e->revoke_want && rv->rip &&
+	    upcall_push(e, rv, EXO_UPCALL_REVOKE, e->revoke_want, e->revoke_deadline) == 0)
+		e->revoke_owed = false; /* no room now: tried again next time it runs */
 	const struct entry_point *rp = &e->entry[EXO_ENTRY_REPOSSESS];
-	if (e->repossess_owed && rp->rip) {
-		uint64_t n = e->repossess_owed;
+	if (e->repossess_owed && rp->rip &&
+	    upcall_push(e, rp, EXO_UPCALL_REPOSSESS, e->repossess_owed, 0) == 0)
 		e->repossess_owed = 0;
-		upcall_push(e, rp, EXO_UPCALL_REPOSSESS, n, 0);
-	}
 }
 
 /*
@@ -199,9 +196,11 @@ long revoke_pressure(struct env *caller)
 	if (!victim || owned[victim - envs] == 0)
 		return -EXO_ENOMEM;
 	if (!victim->revoke_want) {
-		uint64_t n = owned[victim - envs] / 8;
+		uint64_t have = owned[victim - envs], n = have / 8;
 		if (n < PRESSURE_MIN_FRAMES)
 			n = PRESSURE_MIN_FRAMES;
+		if (n > have)
+			n = have;
 		trace_event(EXO_TRACE_PRESSURE, victim->id, n, caller->id);
 		revoke_start(victim, n, PRESSURE_DEADLINE_US);
 	}
@@ -239,7 +238,7 @@ long sys_repossessed(struct exo_repo_rec *buf, uint64_t max)
 long sys_frame_guarantee(uint64_t frame, uint64_t on)
 {
 	struct env *e = me();
-	if (on > 1 || frame == 0)
+	if (on > 1 || frame == 0 || frame >= frames.n)
 		return -EXO_EINVAL;
 	if (!frame_owned_by(&frames, frame, e->id))
 		return -EXO_EPERM;

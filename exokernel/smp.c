@@ -170,6 +170,8 @@ void smp_kick_idle(void)
 /* Stop every other CPU (panic). */
 void smp_halt_others(void)
 {
+	if (ncpus <= 1)
+		return; /* also: too early for this_cpu() */
 	struct cpu *me = this_cpu();
 	for (unsigned i = 0; i < ncpus; i++)
 		if (&cpus[i] != me && cpus[i].started)

@@ -64,6 +64,10 @@ long sys_env_set_status(uint64_t envid, uint64_t status)
 		return -EXO_EINVAL;
 	if (e->status == EXO_ENV_BLOCKED)
 		return -EXO_EBUSY; /* it is inside a call; it will come back on its own */
+	if (status == EXO_ENV_RUNNABLE) {
+		env_make_runnable(e, e->tf.rax); /* and wake an idle CPU for it */
+		return 0;
+	}
 	e->status = (uint32_t)status;
 	env_publish(e);
 	return 0;

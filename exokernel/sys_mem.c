@@ -128,6 +128,9 @@ long sys_frame_transfer(uint64_t frame, uint64_t envid)
 	f->owner = to->id;
 	f->owner_refs = refs;
 	revoke_credit(me());
+	for (unsigned i = 0; i < EXO_GUARANTEED_FRAMES; i++)
+		if (me()->guaranteed[i] == frame)
+			me()->guaranteed[i] = 0;
 	return 0;
 }
 
