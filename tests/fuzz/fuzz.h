@@ -70,6 +70,8 @@ enum fz_run_state { FZ_RUNNING = 1, FZ_DONE = 2, FZ_FAILED = 3 };
 #define FZ_F_HANDLER  0x2 /* made from inside the fault handler */
 #define FZ_F_GUARD    0x4 /* an argument was changed so as not to end the run */
 #define FZ_F_KAMIKAZE 0x8 /* made by a kamikaze child (reported afterwards) */
+#define FZ_F_PROBE    0x10 /* not a call: a probe (nr = kind, a[0] = address, result =
+			    * the exception vector, or -1 if it did not fault) */
 
 /* One logged call: number, the six argument words, result. */
 struct fz_rec {
@@ -126,6 +128,8 @@ struct fz_state {
 	uint64_t kframe, rframe, iframe; /* a kernel, a reserved, one of our image frames */
 	uint64_t prog_frame, kres_frame;
 	uint64_t kamikaze; /* the live kamikaze child, 0 if none */
+	bool kz_killed;	   /* a random exo_env_destroy hit it */
+	bool vg_dropped[VICTIM_GRANTS]; /* we gave up that grant (exo_frame_free) */
 	bool verbose;	   /* print every call before making it (replay of a panic) */
 	struct fz_progress *prog;
 };
@@ -160,6 +164,36 @@ static inline long fz_syscall(uint64_t nr, const uint64_t a[6])
 	return ret;
 }
 
+static inline bool fz_is_self(uint64_t id)
+{
+	return id == 0 || id == fz.me;
+}
+
+static inline int fz_child_index(uint64_t id)
+{
+	for (int i = 0; i < FZ_CHILDREN; i++)
+		if (id && fz.child[i] == id)
+			return i;
+	return -1;
+}
+
+static inline int fz_vf_index(uint64_t frame)
+{
+	for (unsigned i = 0; i < fz.nvf; i++)
+		if (fz.vf[i] == frame)
+			return (int)i;
+	return -1;
+}
+
+/* Do we hold the victim's grant on frame (read-only)? */
+static inline bool fz_vg_held(uint64_t frame)
+{
+	for (unsigned i = 0; i < fz.nvg; i++)
+		if (fz.vg[i] == frame)
+			return !fz.vg_dropped[i];
+	return false;
+}
+
 /* The attacker's bitmap of frames it must never expose writably (its
  * program, stacks, heap, and the shared pages). */
 bool fz_infra(uint64_t frame);
@@ -169,15 +203,20 @@ void fz_set_infra(uint64_t frame);
 void fz_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void fz_print_ring(const struct fz_progress *p);
 void fz_print_call(const char *prefix, const struct fz_rec *r);
+/* Log a call or probe about to be made in the ring (and, verbose, print it). */
+struct fz_rec *fz_log(uint64_t nr, const uint64_t a[6], uint64_t flags);
 /* Make one logged, counted call; the result is also checked (gen.c). */
 long fz_do_call(struct fz_call *c);
 
 /* gen.c: build a random call from FZ_DRAWS words; check and account a
  * result. */
 void fz_gen(struct fz_call *c, const uint64_t r[FZ_DRAWS], bool in_handler);
+/* check.c */
 void fz_after(const struct fz_call *c, long result);
 void fz_sweep_children(void);
-uint64_t fz_pick_fuzz_va(uint64_t r);
+void fz_pool_add(uint64_t frame);
+void fz_pool_del(uint64_t frame);
+uint64_t fz_pool_pick(uint64_t r);
 
 /* cover.c: per call, how often each result came back; the documented
  * (call, error) pairs and which the run never reached. */
@@ -192,8 +231,9 @@ bool fz_documented(uint32_t row, long result);
 void fz_handler_init(void);
 void fz_probe(const uint64_t r[FZ_DRAWS]);
 void fz_probe_print(void);
-extern void fz_upcall_entry(void);
-extern void fz_pct_entry(void);
+const char *fz_probe_name(uint64_t kind);
+void test_upcall_entry(void); /* exception entry (../integration/upcall_stub.h) */
+void fz_pct_entry(void);      /* a PCT entry that only replies */
 
 /* kamikaze.c: children that run a few calls and destroy themselves. */
 void fz_kamikaze_launch(uint64_t r);

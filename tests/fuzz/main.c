@@ -42,6 +42,19 @@ static uint64_t rdtsc(void)
 
 void fz_print_call(const char *prefix, const struct fz_rec *r)
 {
+	if (r->flags & FZ_F_PROBE) {
+		printf("%s #%llu probe: %s at %#llx", prefix, (unsigned long long)r->seq,
+		       fz_probe_name(r->nr), (unsigned long long)r->a[0]);
+		if (r->result == INT64_MIN)
+			printf(": (no result)");
+		else if (r->result < 0)
+			printf(": no fault");
+		else
+			printf(": %s, error %#llx", exo_exception_name((uint64_t)r->result),
+			       (unsigned long long)r->a[1]);
+		printf("%s\n", r->flags & FZ_F_HANDLER ? " [in handler]" : "");
+		return;
+	}
 	uint32_t row = r->nr < FZ_NCALLS ? (uint32_t)r->nr : FZ_BADNR;
 	printf("%s #%llu %s", prefix, (unsigned long long)r->seq, fz_call_name(row));
 	if (row == FZ_BADNR)
@@ -85,20 +98,27 @@ void fz_fail(const char *fmt, ...)
 	test_end(0);
 }
 
-long fz_do_call(struct fz_call *c)
+struct fz_rec *fz_log(uint64_t nr, const uint64_t a[6], uint64_t flags)
 {
 	struct fz_progress *p = fz.prog;
 	uint64_t seq = p->ring_next++;
 	struct fz_rec *rec = &p->ring[seq % FZ_RING];
 	rec->seq = seq;
-	rec->nr = c->nr;
-	memcpy(rec->a, c->a, sizeof(rec->a));
-	rec->flags = c->flags;
+	rec->nr = nr;
+	memcpy(rec->a, a, sizeof(rec->a));
+	rec->flags = flags;
 	rec->result = INT64_MIN;
 	if (fz.verbose) {
-		fz_print_call("fuzz: call", rec);
+		fz_print_call("fuzz: next", rec);
 		fflush(stdout);
 	}
+	return rec;
+}
+
+long fz_do_call(struct fz_call *c)
+{
+	struct fz_progress *p = fz.prog;
+	struct fz_rec *rec = fz_log(c->nr, c->a, c->flags);
 	long r = fz_syscall(c->nr, c->a);
 	rec->result = r;
 	fz.calls++;

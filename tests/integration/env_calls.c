@@ -78,8 +78,12 @@ static void run_child(void)
 	CHECK_EQ(back.rflags, 0x202); /* IF forced on */
 
 	CHECK_EQ(exo_env_set_status(c, EXO_ENV_RUNNABLE), 0);
-	for (int i = 0; i < 100 && s[0] != 42; i++)
+	/* It runs (on this CPU after a yield, or on the other one) and
+	 * destroys itself: wait for its row in the env table to clear. */
+	for (int i = 0; i < 60000 && info(c)->id == (uint32_t)c; i++) {
 		exo_yield(c);
+		test_sleep_us(1000);
+	}
 	CHECK_EQ(s[0], 42);
 	CHECK_EQ(s[1], (uint64_t)c);
 	CHECK_EQ(info(c)->id, 0); /* it destroyed itself */
