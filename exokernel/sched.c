@@ -314,7 +314,7 @@ long sys_wait(const struct exo_pred_term *terms, uint64_t nterms, uint64_t flags
 {
 	struct env *e = self();
 	if (nterms > EXO_PRED_MAX_TERMS || (flags & ~(uint64_t)EXO_PRED_ANY) ||
-	    timeout_us > (1ull << 40))
+	    (timeout_us > (1ull << 40) && timeout_us != EXO_WAIT_FOREVER))
 		return -EXO_EINVAL;
 	struct exo_pred_term t[EXO_PRED_MAX_TERMS] = { 0 };
 	if (nterms && copy_from_user(e, t, (uint64_t)terms, nterms * sizeof(t[0])) < 0)
@@ -330,9 +330,11 @@ long sys_wait(const struct exo_pred_term *terms, uint64_t nterms, uint64_t flags
 		return r > 0 ? EXO_WAKE_PRED : r;
 	if (timeout_us == 0 && nterms)
 		return EXO_WAKE_TIMEOUT;
-	e->wait_deadline = timeout_us ? rdtsc() + tsc_hz / 1000000 * timeout_us : 0;
-	if (!nterms && !timeout_us)
-		e->wait_deadline = 0; /* no predicate, no timeout: only a PCT wakes it */
+	/* Without a timeout (EXO_WAIT_FOREVER, or 0 with no terms) only the
+	 * predicate or a PCT wakes it. */
+	e->wait_deadline = timeout_us && timeout_us != EXO_WAIT_FOREVER
+				   ? rdtsc() + tsc_hz / 1000000 * timeout_us
+				   : 0;
 	env_block(e, BLOCK_WAIT);
 	return SYSCALL_BLOCKED;
 }

@@ -66,7 +66,8 @@ static const struct doc docs[FZ_NCALLS + 1] = {
 	[27] = { E(EINVAL), 0, NULL, false },
 	[28] = { E(EINVAL), 0, NULL, false },
 	[29] = { E(EBADENV), 0, NULL, false },
-	[30] = { E(EINVAL) | E(EBUSY) | E(ENOMEM), 0, NULL, true },
+	[30] = { E(EINVAL) | E(EBUSY) | E(ENOMEM), E(ENOMEM),
+		 "every slot of a CPU taken: the attacker holds at most 4", true },
 	[31] = { E(EINVAL) | E(EPERM), 0, NULL, true },
 	[32] = { E(EINVAL) | E(EFAULT), 0, NULL, true },
 	[33] = { E(EPERM) | E(EBADENV) | E(EINVAL) | E(EBUSY), E(EBADENV) | E(EINVAL) | E(EBUSY),
@@ -86,6 +87,7 @@ static const char *const err_names[EXO_NERRORS + 1] = {
 /* [row][0] successes, [row][e] error e, [row][EXO_NERRORS] anything else. */
 static uint64_t count[FZ_NCALLS + 1][EXO_NERRORS + 1];
 static uint64_t by_kamikaze[FZ_NCALLS + 1];
+static uint64_t cycles[FZ_NCALLS + 1]; /* TSC ticks spent in the kernel */
 
 static unsigned column(long result)
 {
@@ -110,6 +112,11 @@ bool fz_documented(uint32_t row, long result)
 	return c == 0 || (c < EXO_NERRORS && (docs[row].errs & 1u << c));
 }
 
+void fz_count_time(uint32_t row, uint64_t ticks)
+{
+	cycles[row] += ticks;
+}
+
 void fz_count(uint32_t row, long result, uint64_t flags)
 {
 	count[row][column(result)]++;
@@ -131,6 +138,13 @@ void fz_cover_print(void)
 		}
 		if (by_kamikaze[row])
 			printf(" (K %llu)", (unsigned long long)by_kamikaze[row]);
+		uint64_t n = 0;
+		for (unsigned c = 0; c <= EXO_NERRORS; c++)
+			n += count[row][c];
+		if (n > by_kamikaze[row] && cycles[row])
+			printf(" (avg %llu us)",
+			       (unsigned long long)(cycles[row] / (n - by_kamikaze[row]) /
+						    fz_tsc_mhz()));
 		printf("%s\n", docs[row].from_code ? " [errors from the code: no abi.md section]"
 						     : "");
 	}

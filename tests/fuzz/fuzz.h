@@ -108,7 +108,8 @@ struct fz_call {
 	uint64_t nr;
 	uint64_t a[6];
 	uint64_t flags;
-	uint32_t row; /* coverage row: nr, or FZ_BADNR */
+	uint32_t row;	/* coverage row: nr, or FZ_BADNR */
+	uint64_t touch; /* a page of ours the call remaps: probed before and after */
 };
 
 struct fz_state {
@@ -145,6 +146,12 @@ static inline uint64_t fz_next(uint64_t *s)
 	x ^= x >> 27;
 	*s = x;
 	return x * 0x2545f4914f6cdd1dULL;
+}
+
+static inline uint64_t fz_tsc_mhz(void)
+{
+	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
+	return si->tsc_hz >= 1000000 ? si->tsc_hz / 1000000 : 1000;
 }
 
 /* Enter the kernel with all six argument registers declared clobbered:
@@ -221,6 +228,7 @@ uint64_t fz_pool_pick(uint64_t r);
 /* cover.c: per call, how often each result came back; the documented
  * (call, error) pairs and which the run never reached. */
 void fz_count(uint32_t row, long result, uint64_t flags);
+void fz_count_time(uint32_t row, uint64_t ticks);
 void fz_cover_print(void);
 const char *fz_call_name(uint32_t row);
 const char *fz_err_name(long result);
@@ -230,6 +238,7 @@ bool fz_documented(uint32_t row, long result);
  * handler, which also makes calls of its own. */
 void fz_handler_init(void);
 void fz_probe(const uint64_t r[FZ_DRAWS]);
+void fz_touch(uint64_t va, uint64_t val);
 void fz_probe_print(void);
 const char *fz_probe_name(uint64_t kind);
 void test_upcall_entry(void); /* exception entry (../integration/upcall_stub.h) */

@@ -119,7 +119,9 @@ long fz_do_call(struct fz_call *c)
 {
 	struct fz_progress *p = fz.prog;
 	struct fz_rec *rec = fz_log(c->nr, c->a, c->flags);
+	uint64_t t0 = rdtsc();
 	long r = fz_syscall(c->nr, c->a);
+	fz_count_time(c->row, rdtsc() - t0);
 	rec->result = r;
 	fz.calls++;
 	p->calls = fz.calls;
@@ -295,7 +297,11 @@ static void attacker(int argc, char **argv)
 		}
 		struct fz_call c;
 		fz_gen(&c, r, false);
+		if (c.touch && r[0] % 2)
+			fz_touch(c.touch, r[11]); /* a TLB entry the call must flush */
 		fz_do_call(&c);
+		if (c.touch)
+			fz_touch(c.touch, r[11] >> 1);
 	}
 	uint64_t ms = (rdtsc() - start) / (hz / 1000);
 	clean_up();

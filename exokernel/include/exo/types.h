@@ -154,6 +154,8 @@ _Static_assert(sizeof(struct exo_pred_term) == 32, "ABI: struct exo_pred_term");
 #define EXO_WAKE_PRED 0    /* the predicate held */
 #define EXO_WAKE_TIMEOUT 1 /* the timeout passed first */
 #define EXO_WAKE_PCT 2     /* a protected control transfer arrived */
+/* exo_wait timeout meaning "no timeout" (0 with terms means: just test). */
+#define EXO_WAIT_FOREVER (~0ULL)
 
 /* Upcall vectors (exo_upcall_frame.vector) besides exceptions 0-31. */
 #define EXO_UPCALL_PROLOGUE 0x101  /* a slice of ours begins */
