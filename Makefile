@@ -4,6 +4,8 @@
 #   make test    host unit tests, then QEMU integration tests
 #   make check   host unit tests only (the fast loop)
 #   make gdb     boot halted with a gdb stub; prints the gdb command to attach
+#   make bench   our figures beside Linux's in the same QEMU (docs/performance.md)
+#   make revoke-lab  revocation scenarios, CSV and plots (docs/revocation.md)
 #
 # Everything is built out of tree under build/. `make -j` is safe.
 
@@ -194,5 +196,8 @@ format-check:
 
 clean:
 	rm -rf $(BUILD)/kernel $(BUILD)/user $(BUILD)/apps $(BUILD)/tests $(BUILD)/unit $(BUILD)/iso* $(ISO)
+
+include tools/revoke-lab.mk
+include bench/bench.mk
 
 -include $(shell find $(BUILD)/kernel $(BUILD)/user -name '*.d' 2>/dev/null)

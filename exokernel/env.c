@@ -47,8 +47,9 @@ void kmem_uncharge(uint32_t id, uint64_t bytes)
 /* Copy e's public fields into the read-only env table. */
 void env_publish(const struct env *e)
 {
-	struct exo_env_info *i = &env_info[e->id & (NENV - 1)];
-	*i = (struct exo_env_info){
+	/* Built aside and copied whole, so a reader on another CPU never
+	 * sees the row half-cleared (an empty name, say). */
+	struct exo_env_info row = {
 		.id = e->id,
 		.status = e->status,
 		.parent = e->parent,
@@ -58,7 +59,8 @@ void env_publish(const struct env *e)
 		.pct_accept = e->entry[EXO_ENTRY_PCT].rip ? e->pct_accept : 0,
 		.cpu = e->oncpu ? e->oncpu - 1 : ~0u,
 	};
-	memcpy(i->name, e->name, sizeof(i->name));
+	memcpy(row.name, e->name, sizeof(row.name));
+	memcpy(&env_info[e->id & (NENV - 1)], &row, sizeof(row));
 }
 
 /* A free slot, initialised with a new id, the given name and a clean

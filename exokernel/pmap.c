@@ -244,6 +244,42 @@ unsigned pmap_unmap_frame(struct env *e, uint64_t frame)
 	return c.n;
 }
 
+struct unmap_where_ctx {
+	struct env *e;
+	bool (*pred)(uint64_t frame, uint64_t va, void *ctx);
+	void *ctx;
+	unsigned n;
+};
+
+static void unmap_where_leaf(void *ctx, uint64_t va, uint64_t pte)
+{
+	struct unmap_where_ctx *c = ctx;
+	uint64_t fn = (pte & PTE_ADDR) >> PAGE_SHIFT;
+	if (!c->pred(fn, va, c->ctx))
+		return;
+	*pmap_lookup(c->e->pml4, va) = 0;
+	frame_ref(fn, c->e->id, -1);
+	c->n++;
+}
+
+/*
+ * Remove every mapping in e's address space for which pred(frame, va, ctx)
+ * says so, in one walk, then flush the TLBs once (instead of per page).
+ * Returns how many were removed.
+ */
+unsigned pmap_unmap_where(struct env *e, bool (*pred)(uint64_t frame, uint64_t va, void *ctx),
+			  void *ctx)
+{
+	struct unmap_where_ctx c = { e, pred, ctx, 0 };
+	pmap_walk_user(e->pml4, unmap_where_leaf, &c);
+	if (c.n) {
+		if (read_cr3() == e->pml4)
+			write_cr3(e->pml4);
+		tlb_shootdown(e->pml4);
+	}
+	return c.n;
+}
+
 static void walk_level(uint64_t table_pa, int level, uint64_t base,
 		       void (*fn)(void *, uint64_t, uint64_t), void *ctx)
 {

@@ -9,6 +9,7 @@
 #ifndef PMAP_H
 #define PMAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "frame.h"
@@ -41,6 +42,8 @@ uint64_t *pmap_lookup(uint64_t pml4, uint64_t va);
 int pmap_map(struct env *e, uint64_t va, uint64_t frame, uint64_t perm);
 int pmap_unmap(struct env *e, uint64_t va);
 unsigned pmap_unmap_frame(struct env *e, uint64_t frame);
+unsigned pmap_unmap_where(struct env *e, bool (*pred)(uint64_t frame, uint64_t va, void *ctx),
+			  void *ctx);
 uint64_t pmap_perm_to_pte(uint64_t perm);
 uint64_t pmap_pte_to_perm(uint64_t pte);
 /* Visit every present user leaf in slots 0..253: fn(ctx, va, pte). */

@@ -86,31 +86,41 @@ static bool guaranteed(const struct env *e, uint64_t fn)
 	return false;
 }
 
-struct first_va {
+/* Frames chosen for repossession, a batch at a time: the frame table's
+ * scratch field (otherwise used only by the invariant checker, which never
+ * runs at the same time: both hold the kernel lock) holds batch index + 1. */
+#define TAKE_BATCH 512
+static struct {
 	uint64_t frame, va;
-};
+} batch[TAKE_BATCH];
 
-static void find_va(void *ctx, uint64_t va, uint64_t pte)
+static bool in_batch(uint64_t fn, uint64_t va, void *ctx)
 {
-	struct first_va *f = ctx;
-	if (!f->va && ((pte & PTE_ADDR) >> PAGE_SHIFT) == f->frame)
-		f->va = va;
+	(void)ctx;
+	if (fn >= frames.n || !frames.f[fn].scratch)
+		return false;
+	uint64_t *first = &batch[frames.f[fn].scratch - 1].va;
+	if (!*first)
+		*first = va;
+	return true;
 }
 
-/* Take frame fn from its owner e: break every binding, free it. */
-static void take(struct env *e, uint64_t fn)
+/* Take the n frames in batch from their owner e: one walk removes e's
+ * own mappings of all of them; then each loses its grants (and the
+ * holders' mappings), goes back to the free pool and is recorded. */
+static void take_batch(struct env *e, unsigned n)
 {
-	struct frame *f = &frames.f[fn];
-	while (f->grant_head != GRANT_NONE)
-		grant_revoke(f->grant_head);
-	struct first_va fv = { fn, 0 };
-	if (f->owner_refs) {
-		pmap_walk_user(e->pml4, find_va, &fv);
-		pmap_unmap_frame(e, fn);
+	pmap_unmap_where(e, in_batch, NULL);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t fn = batch[i].frame;
+		struct frame *f = &frames.f[fn];
+		f->scratch = 0;
+		while (f->grant_head != GRANT_NONE)
+			grant_revoke(f->grant_head);
+		assert(f->refs == 0 && f->grants == 0);
+		frame_release(&frames, fn);
+		repo_record(e, EXO_REPO_FRAME, fn, batch[i].va);
 	}
-	assert(f->refs == 0 && f->grants == 0);
-	frame_release(&frames, fn);
-	repo_record(e, EXO_REPO_FRAME, fn, fv.va);
 }
 
 /* The abort protocol: take what e still owes. Returns frames taken. */
@@ -118,13 +128,22 @@ static uint64_t repossess(struct env *e)
 {
 	uint64_t owed = e->revoke_want, taken = 0;
 	for (int pass = 0; pass < 2 && taken < owed; pass++) {
-		for (uint64_t fn = frames.n; fn-- > 0 && taken < owed;) {
+		unsigned n = 0;
+		for (uint64_t fn = frames.n; fn-- > 0 && taken + n < owed;) {
 			struct frame *f = &frames.f[fn];
-			if (f->owner != e->id || guaranteed(e, fn) || (pass == 0 && f->refs))
+			if (f->owner != e->id || f->scratch || guaranteed(e, fn) ||
+			    (pass == 0 && f->refs))
 				continue;
-			take(e, fn);
-			taken++;
+			batch[n] = (typeof(batch[0])){ fn, 0 };
+			f->scratch = (uint16_t)(n + 1);
+			if (++n == TAKE_BATCH) {
+				take_batch(e, n);
+				taken += n;
+				n = 0;
+			}
 		}
+		take_batch(e, n);
+		taken += n;
 	}
 	trace_event(EXO_TRACE_REPOSSESS, e->id, taken, rdtsc() - e->revoke_start);
 	e->repossess_owed += (uint32_t)taken;

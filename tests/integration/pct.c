@@ -85,7 +85,6 @@ static int server(void)
 	CHECK_EQ(exo_pct_serve(serve, 1u << 7), -EXO_EINVAL);
 	CHECK_EQ(exo_pct_wait(), -EXO_EINVAL); /* no entry yet: nothing could wake us */
 	CHECK_EQ(exo_pct_serve(serve, EXO_PCT_ANY), 0);
-	printf("DBG server up\n");
 	for (;;)
 		CHECK_EQ(exo_pct_wait(), 0);
 }
@@ -160,10 +159,6 @@ static long call(uint64_t target, uint64_t w[4], uint64_t grant)
 		long r = exo_pct_call_msg(target, w, grant);
 		if (r != -EXO_EAGAIN)
 			return r;
-		if (tries % 200000 == 199999) {
-			const volatile struct exo_env_info *e = exo_env_info(target);
-			printf("DBG EAGAIN x%d: target status %u cpu %d\n", tries + 1, e->status, (int)e->cpu);
-		}
 		CHECK(tries < 10000000);
 		exo_yield(target);
 	}
@@ -176,7 +171,6 @@ static int client(void)
 	uint64_t idle_id = wait_env("pct-idle", false);
 	uint64_t picky_id = wait_env("pct-picky", true);
 	uint64_t w[4];
-	printf("DBG client %lu: srv %lu idle %lu picky %lu\n", me, srv, idle_id, picky_id);
 
 	/* 1000 calls in a tight loop. Only "busy" may make one wait (the server
 	 * running elsewhere); a server whose PCT stack overflowed would die. */
@@ -186,7 +180,6 @@ static int client(void)
 		w[2] = i << 20;
 		w[3] = OP_MATH;
 		long r = call(srv, w, 0);
-		if (i % 50 == 0) printf("DBG call %lu\n", i);
 		if (r != 0)
 			printf("call %llu: %s\n", (unsigned long long)i, exo_strerror(r));
 		CHECK_EQ(r, 0);
@@ -196,7 +189,6 @@ static int client(void)
 		CHECK_EQ(w[3], me);
 	}
 
-	printf("DBG calls done\n");
 	/* Asynchronous sends: the sender goes on; the server runs them later. */
 	for (uint64_t i = 0; i < ASYNCS; i++) {
 		long r;
@@ -215,7 +207,6 @@ static int client(void)
 	 * about 800 bytes, and each call after a reply took the last one's place. */
 	CHECK(w[3] > 0 && w[3] < 4096);
 
-	printf("DBG async done\n");
 	/* Unanswered, and answered with the raw stub. */
 	w[0] = 1;
 	w[3] = OP_NOREPLY;
@@ -236,7 +227,6 @@ static int client(void)
 		exo_yield(srv);
 	}
 
-	printf("DBG raw done\n");
 	/* A grant passed with the call: the server writes into our frame. */
 	long g = exo_frame_alloc(EXO_FRAME_ANY, 0);
 	CHECK(g > 0);
@@ -258,7 +248,6 @@ static int client(void)
 	w[3] = OP_MATH;
 	CHECK_EQ(exo_pct_call_msg(srv, w, EXO_PCT_GRANT(0x100, EXO_PERM_R)), -EXO_EPERM);
 
-	printf("DBG grant done\n");
 	/* Refusals: no entry, not admitted, ourselves, bad ids. */
 	uint64_t before[4] = { 11, 22, 33, 44 };
 	memcpy(w, before, sizeof w);

@@ -32,6 +32,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (argc > 1 && CU_get_registry()->uiNumberOfSuites == 0) {
+		fprintf(stderr, "unit: no suite named %s\n", argv[1]);
+		return 2;
+	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned run = CU_get_number_of_tests_run();

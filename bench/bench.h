@@ -1,0 +1,121 @@
+/*
+ * bench.h - the harness every benchmark family shares, in both builds.
+ *
+ * Each family (a .c file in bench/) is compiled twice from the same source: for our
+ * system (newlib + libos/unix + libexo, run as a boot module) and, with
+ * -DBENCH_LINUX, statically against glibc for the Debian cloud kernel
+ * (run from a busybox initramfs). __linux__ cannot tell the two apart:
+ * our user build uses the host gcc, which defines it too.
+ *
+ * A family registers itself with BENCH_FAMILY; its run function measures
+ * with bench_time (or reports with bench_value / bench_skip). Both builds
+ * print the same machine-readable lines on the console, which
+ * tools/bench-report.sh turns into the table:
+ *
+ *   BENCH-CLOCK tsc HZ HOW...          HZ 0: unknown, cycles only
+ *   BENCH-INFO KEY VALUE...
+ *   BENCH ID cycles MED MIN MAX REPS ITERS   per-iteration TSC cycles
+ *   BENCH ID us MED MIN MAX REPS ITERS       the same in microseconds (HZ known)
+ *   BENCH ID UNIT MED MIN MAX REPS ITERS     other units (KiB)
+ *   BENCH-SKIP ID REASON...            a figure that cannot be measured yet
+ *   BENCH-END
+ *
+ * MED is the median of the batch means, MIN and MAX the smallest and
+ * largest batch mean, REPS the number of measured batches, ITERS the
+ * iterations per batch. Nothing here judges a figure: benchmarks never
+ * pass or fail on timing.
+ */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* TSC, ordered against surrounding loads and stores (lfence before and
+ * after: Intel SDM vol. 2B RDTSC; AMD APM vol. 3 RDTSC). */
+static inline uint64_t bench_tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* TSC ticks per second, 0 if unknown (then figures are in cycles only). */
+extern uint64_t bench_hz;
+/* TSC when main() started: the boot measurement of our side. */
+extern uint64_t bench_main_tsc;
+/* Linux build: directory on the benchmark disk's file system and the raw
+ * disk device, from the command line (dir=, disk=); NULL if not given. */
+extern const char *bench_dir, *bench_disk;
+/* argv[0], for the fork+exec benchmark. */
+extern const char *bench_self;
+
+/*
+ * A measured operation: run it iters times and return the TSC cycles the
+ * iterations took (the function times itself, so set-up and clean-up stay
+ * outside the figure), or BENCH_FAILED after bench_fail() said why.
+ */
+typedef uint64_t (*bench_fn)(void *ctx, long iters);
+#define BENCH_FAILED UINT64_MAX
+
+/* Bounds of one measurement. Zero fields take the defaults below. */
+struct bench_limits {
+	long max_iters;	   /* most iterations in one batch (1 for whole-workload runs) */
+	unsigned max_reps; /* most measured batches */
+	unsigned cap_ms;   /* stop adding batches after this long */
+};
+#define BENCH_MAX_REPS	 50
+#define BENCH_CAP_MS	 2000
+#define BENCH_MIN_REPS	 5  /* spread is judged over the last this many batches */
+#define BENCH_SPREAD_PCT 5  /* stable: (max - min) / median of those below this */
+#define BENCH_BATCH_MS	 10 /* a batch is grown until it takes at least this long */
+/* Used to turn the millisecond bounds into cycles when the TSC rate is
+ * unknown (our side without a calibrated clock). Bounds only, never a figure. */
+#define BENCH_NOMINAL_HZ 3000000000ULL
+
+/*
+ * Warm up, then measure fn in batches until the spread of the last
+ * BENCH_MIN_REPS batch means is below BENCH_SPREAD_PCT or a bound is hit;
+ * print the BENCH lines for id. lim may be NULL.
+ */
+void bench_time(const char *id, bench_fn fn, void *ctx, const struct bench_limits *lim);
+
+/* Report a figure that is not a time (e.g. KiB), measured once. */
+void bench_value(const char *id, const char *unit, double value);
+
+/* Report a figure measured once as a TSC cycle count (e.g. boot time). */
+void bench_cycles_once(const char *id, uint64_t cycles);
+
+/* Say why id cannot be measured on this system (yet). */
+void bench_skip(const char *id, const char *reason);
+
+/* Inside a bench_fn: record why it failed (printf-style), then return
+ * BENCH_FAILED. The reason becomes the row's BENCH-SKIP text. */
+void bench_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print one BENCH-INFO line. */
+void bench_info(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Families: run in increasing order. */
+struct bench_family {
+	int order;
+	const char *name;
+	void (*run)(void);
+};
+#define BENCH_FAMILY(order_, name_, fn_)                                                         \
+	static const struct bench_family bench_family_##name_                                    \
+		__attribute__((used, section("bench_families"), aligned(8))) = { order_, #name_, \
+										 fn_ }
+
+/* Roles: `bench ROLE ...` runs fn instead of the benchmarks (our PCT peer,
+ * Linux's exec target and boot stamp). */
+struct bench_role {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+#define BENCH_ROLE(name_, fn_)                          \
+	static const struct bench_role bench_role_##fn_ \
+		__attribute__((used, section("bench_roles"), aligned(8))) = { name_, fn_ }
+
+#endif

@@ -1,0 +1,236 @@
+#!/bin/sh
+# Turn the serial logs of a `make bench` run into the table: printed, and
+# written as results.csv, results.md and PNG bar charts (gnuplot).
+#
+# usage: tools/bench-report.sh DIR
+#   reads DIR/exo.log and DIR/linux.log (BENCH lines, bench/bench.h),
+#   DIR/run.info (machine and QEMU settings, optional) and bench/rows.txt
+#   (row order and labels).
+#
+# Time figures are shown in microseconds (ms when a row reaches 10 ms).
+# When our side has no TSC rate (BENCH-CLOCK tsc 0) its cycles are
+# converted with the rate Linux calibrated in the same run, marked '*':
+# under QEMU TCG both guests read the host's TSC. The ratio is ours/Linux,
+# from TSC cycles where both sides have them (so no calibration enters it):
+# below 1, ours is faster (or smaller).
+set -eu
+cd "$(dirname "$0")/.."
+D=$1
+parsed="$D/parsed.txt"
+: >"$parsed"
+for s in exo linux; do
+	[ -f "$D/$s.log" ] || continue
+	tr -d '\r' <"$D/$s.log" | grep -a '^BENCH' | sed "s/^/$s /" >>"$parsed" || true
+done
+info="$D/run.info"
+[ -f "$info" ] || : >"$info"
+# Why a run stopped early, if the console says.
+died() { # LOG PATTERN
+	if [ -f "$1" ]; then
+		tr -d '\r' <"$1" | grep -a -m 1 -E "$2" | cut -c 1-100 || true
+	fi
+}
+died_exo=$(died "$D/exo.log" '\(bench\)( killed|: unhandled)|exo: panic')
+died_linux=$(died "$D/linux.log" 'Segmentation fault|Illegal instruction|Kernel panic|Killed')
+
+notrun_exo=$(cat "$D/exo.notrun" 2>/dev/null || true)
+notrun_linux=$(cat "$D/linux.notrun" 2>/dev/null || true)
+
+awk -v D="$D" -v INFO="$info" -v died_exo="$died_exo" -v died_linux="$died_linux" \
+	-v notrun_exo="$notrun_exo" -v notrun_linux="$notrun_linux" '
+function fmt(x) {
+	if (x == "") return "-"
+	if (x >= 100) return sprintf("%.0f", x)
+	if (x >= 10) return sprintf("%.1f", x)
+	if (x >= 1) return sprintf("%.2f", x)
+	return sprintf("%.3f", x)
+}
+function has(k) { return (k in v) }
+# get SIDE ID: fill m_med m_min m_max m_cyc m_reps m_unit m_star m_note for one side
+function get(side, id,   hzl) {
+	m_med = m_min = m_max = m_cyc = m_reps = m_unit = m_star = m_note = ""
+	if (id == "") return
+	if (has(side SUBSEP id SUBSEP "us")) {
+		m_unit = "us"
+		split(v[side, id, "us"], a, " ")
+		m_med = a[1]; m_min = a[2]; m_max = a[3]; m_reps = a[4]
+	} else if (has(side SUBSEP id SUBSEP "cycles")) {
+		m_unit = "us"
+		split(v[side, id, "cycles"], a, " ")
+		hzl = (hz[side] > 0) ? hz[side] : hz["linux"]
+		if (hzl > 0) {
+			m_med = a[1] * 1e6 / hzl; m_min = a[2] * 1e6 / hzl; m_max = a[3] * 1e6 / hzl
+			if (hz[side] == 0) m_star = "*"
+		} else {
+			m_unit = "cycles"; m_med = a[1]; m_min = a[2]; m_max = a[3]
+		}
+		m_reps = a[4]
+	}
+	if (has(side SUBSEP id SUBSEP "cycles")) {
+		split(v[side, id, "cycles"], a, " "); m_cyc = a[1]
+	}
+	if (m_unit == "" && ((side, id) in other)) {
+		split(other[side, id], a, " ")
+		m_unit = a[1]; m_med = a[2]; m_min = a[3]; m_max = a[4]; m_reps = a[5]
+	}
+	if (m_unit == "") {
+		nr = (side == "exo") ? notrun_exo : notrun_linux
+		if ((side, id) in skip) m_note = skip[side, id]
+		else if (nr != "") m_note = "not run: " nr
+		else if (!ended[side]) {
+			m_note = "not reported: the run stopped before it"
+			d = (side == "exo") ? died_exo : died_linux
+			if (d != "") m_note = m_note " (" d ")"
+		}
+		else m_note = "not reported"
+	}
+}
+FILENAME == INFO { infos[++ninfo] = $0; next }
+FILENAME ~ /rows.txt$/ {
+	if ($0 ~ /^#/ || $0 == "") next
+	split($0, f, "|")
+	nrow++; rid[nrow] = f[1]; oid[nrow] = f[2]; lid[nrow] = f[3]; label[nrow] = f[4]
+	known["exo", f[2]] = 1; known["linux", f[3]] = 1
+	next
+}
+{
+	side = $1; tag = $2
+	if (tag == "BENCH-CLOCK") {
+		hz[side] = $4 + 0
+		s = $0; sub(/^[a-z]+ BENCH-CLOCK /, "", s); clk[side] = s
+	} else if (tag == "BENCH-INFO") {
+		s = $0; sub(/^[a-z]+ BENCH-INFO [^ ]+ /, "", s); inf[side, $3] = s
+	} else if (tag == "BENCH-SKIP") {
+		s = $0; sub(/^[a-z]+ BENCH-SKIP [^ ]+ /, "", s); skip[side, $3] = s
+		seen[side, $3] = 1; order[++nseen] = side SUBSEP $3
+	} else if (tag == "BENCH-END") {
+		ended[side] = 1
+	} else if (tag == "BENCH" && NF >= 9) {
+		id = $3; unit = $4
+		if (unit == "cycles" || unit == "us")
+			v[side, id, unit] = $5 " " $6 " " $7 " " $8
+		else
+			other[side, id] = unit " " $5 " " $6 " " $7 " " $8
+		if (!((side, id) in seen)) { seen[side, id] = 1; order[++nseen] = side SUBSEP id }
+	}
+}
+END {
+	# Ids a side printed that no row names: extra rows at the end.
+	for (i = 1; i <= nseen; i++) {
+		split(order[i], p, SUBSEP)
+		if (!((p[1], p[2]) in known)) {
+			nrow++; rid[nrow] = p[2]; label[nrow] = p[2]
+			oid[nrow] = (p[1] == "exo") ? p[2] : ""; lid[nrow] = (p[1] == "linux") ? p[2] : ""
+			known[p[1], p[2]] = 1
+		}
+	}
+	csv = D "/results.csv"; md = D "/results.md"; dat = D "/chart.dat"
+	print "row,benchmark,unit,ours_median,ours_min,ours_max,ours_reps,ours_median_cycles," \
+		"linux_median,linux_min,linux_max,linux_reps,linux_median_cycles,ratio_ours_linux," \
+		"ours_note,linux_note" > csv
+	printf "" > dat
+
+	print "# make bench: ours vs Linux in the same QEMU" > md
+	print "" > md
+	for (i = 1; i <= ninfo; i++) print "- " infos[i] > md
+	print "- clock, ours: " (("exo" in clk) ? clk["exo"] : "(no output)") > md
+	print "- clock, Linux: " (("linux" in clk) ? clk["linux"] : "(no output)") > md
+	if (("exo", "cpu") in inf) print "- guest CPU: " inf["exo", "cpu"] > md
+	if (("linux", "system") in inf) print "- Linux: " inf["linux", "system"] > md
+	if (hzwarn != "") print "- " hzwarn > md
+	print "" > md
+	print "| benchmark | unit | ours median | Linux median | ours min-max | Linux min-max | ours/Linux | ours cycles | Linux cycles | batches | notes |" > md
+	print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|" > md
+
+	printf "clock, ours:  %s\n", (("exo" in clk) ? clk["exo"] : "(no output)")
+	printf "clock, Linux: %s\n", (("linux" in clk) ? clk["linux"] : "(no output)")
+	hzwarn = ""
+	if (hz["exo"] > 0 && hz["linux"] > 0 && (hz["exo"] / hz["linux"] > 1.02 || hz["linux"] / hz["exo"] > 1.02))
+		hzwarn = sprintf("warning: the two TSC rates differ (ours %.0f MHz, Linux %.0f MHz) although both guests read the host TSC: one calibration is off, so compare cycles (the ratio uses cycles)", hz["exo"] / 1e6, hz["linux"] / 1e6)
+	if (hzwarn != "") print hzwarn
+	print ""
+	hdr = sprintf("%-46s %-4s %10s %10s %17s %17s %7s  %s", "benchmark", "unit", "ours", "Linux", \
+		"ours min-max", "Linux min-max", "ratio", "notes")
+	print hdr
+	gsub(/./, "-", hdr); print hdr
+	star = 0
+	for (r = 1; r <= nrow; r++) {
+		get("exo", oid[r])
+		o_med = m_med; o_min = m_min; o_max = m_max; o_cyc = m_cyc; o_reps = m_reps
+		o_unit = m_unit; o_star = m_star; o_note = m_note
+		get("linux", lid[r])
+		l_med = m_med; l_min = m_min; l_max = m_max; l_cyc = m_cyc; l_reps = m_reps
+		l_unit = m_unit; l_note = m_note
+		unit = (o_unit != "") ? o_unit : l_unit
+		if (unit == "") unit = "us"
+		# The ratio from cycles where both have them: under TCG both read
+		# the same host TSC, so no calibration enters it.
+		ratio = ""
+		if (o_cyc != "" && l_cyc != "" && l_cyc > 0) ratio = o_cyc / l_cyc
+		else if (o_med != "" && l_med != "" && l_med > 0 && o_unit == l_unit) ratio = o_med / l_med
+		# Display unit: ms for long times.
+		k = 1; du = unit
+		if (unit == "us" && ((o_med != "" && o_med >= 10000) || (l_med != "" && l_med >= 10000))) {
+			k = 1000; du = "ms"
+		}
+		so = (o_med == "") ? "n/a" : fmt(o_med / k) o_star
+		sl = (l_med == "") ? "n/a" : fmt(l_med / k)
+		spo = (o_med == "" || o_reps <= 1) ? "-" : fmt(o_min / k) "-" fmt(o_max / k)
+		spl = (l_med == "" || l_reps <= 1) ? "-" : fmt(l_min / k) "-" fmt(l_max / k)
+		sr = (ratio == "") ? "-" : (ratio < 0.1 ? sprintf("%.3f", ratio) : sprintf("%.2f", ratio))
+		note = ""
+		if (o_note != "") note = "ours: " o_note
+		if (l_note != "") note = note (note == "" ? "" : "; ") "Linux: " l_note
+		if (o_star != "") star = 1
+		printf "%-46s %-4s %10s %10s %17s %17s %7s  %s\n", label[r], du, so, sl, spo, spl, sr, note
+		mdu = (du == "us") ? "µs" : du
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s | %s |\n", label[r], mdu, so, \
+			sl, spo, spl, sr, (o_cyc == "" ? "-" : o_cyc), (l_cyc == "" ? "-" : l_cyc), \
+			(o_reps == "" ? "-" : o_reps), (l_reps == "" ? "-" : l_reps), note > md
+		q = label[r]; gsub(/"/, "\"\"", q)
+		qo = o_note; gsub(/"/, "\"\"", qo); ql = l_note; gsub(/"/, "\"\"", ql)
+		printf "%s,\"%s\",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,\"%s\",\"%s\"\n", rid[r], q, unit, \
+			o_med, o_min, o_max, o_reps, o_cyc, l_med, l_min, l_max, l_reps, l_cyc, \
+			(ratio == "" ? "" : sprintf("%.4f", ratio)), qo, ql > csv
+		if (ratio != "")
+			printf "%s\t%s\t%s\t%s\t%s\n", rid[r], o_med, l_med, ratio, unit >> dat
+	}
+	print ""
+	print "ratio = ours / Linux, from TSC cycles where both have them (below 1: ours is faster or smaller). min-max: smallest and largest batch mean."
+	if (star) print "* our cycles converted with the TSC rate Linux calibrated in the same run (our kernel publishes none yet; under QEMU TCG both read the host TSC)."
+	print "" > md
+	print "ratio = ours / Linux, from TSC cycles where both have them (below 1: ours is faster or smaller). min-max: the smallest and largest batch mean; medians are of batch means; batches: measured batches, ours/Linux." > md
+	if (star) print "\\* our cycles converted to µs with the TSC rate Linux calibrated in the same run (our kernel publishes none yet; under QEMU TCG both guests read the host TSC)." > md
+}
+' "$info" bench/rows.txt "$parsed"
+
+# Charts: ratio per row, and time per row for both systems (log scales).
+if command -v gnuplot >/dev/null 2>&1 && [ -s "$D/chart.dat" ]; then
+	term="pngcairo size 1200,650 font ',10'"
+	echo 'set terminal pngcairo' | gnuplot >/dev/null 2>&1 || term="png size 1200,650"
+	awk -F'\t' '$5 == "us"' "$D/chart.dat" >"$D/chart-times.dat"
+	gnuplot <<EOF || echo "bench-report: gnuplot failed; no charts" >&2
+set terminal $term
+set datafile separator "\t"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+set xtics rotate by -30 noenhanced
+set key top left
+
+set output "$D/ratios.png"
+set title "ours / Linux, same QEMU (log scale; below 1: ours faster or smaller)"
+set logscale y
+set ylabel "ratio"
+plot "$D/chart.dat" using 4:xtic(1) title "ours / Linux" lc rgb "#3b6ea8", 1 with lines lc rgb "black" dt 2 title "parity"
+
+set output "$D/times.png"
+set title "time per operation (microseconds, log scale)"
+set ylabel "µs"
+plot "$D/chart-times.dat" using 2:xtic(1) title "ours" lc rgb "#3b6ea8", "" using 3 title "Linux" lc rgb "#c8553d"
+EOF
+	echo "charts: $D/ratios.png $D/times.png"
+fi
+echo "results: $D/results.csv $D/results.md"
