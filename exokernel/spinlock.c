@@ -13,6 +13,8 @@ static volatile int holder = -1; /* CPU index, for assertions and panics */
 
 void kernel_lock(void)
 {
+	if (holder == (int)this_cpu()->id)
+		panic("kernel lock taken twice by CPU %u", this_cpu()->id);
 	uint32_t t = __atomic_fetch_add(&next_ticket, 1, __ATOMIC_ACQUIRE);
 	while (__atomic_load_n(&now_serving, __ATOMIC_ACQUIRE) != t) {
 		tlb_flush_if_asked();
@@ -23,6 +25,8 @@ void kernel_lock(void)
 
 void kernel_unlock(void)
 {
+	if (holder != (int)this_cpu()->id)
+		panic("kernel lock released by CPU %u, held by %d", this_cpu()->id, holder);
 	holder = -1;
 	__atomic_store_n(&now_serving, now_serving + 1, __ATOMIC_RELEASE);
 }

@@ -39,7 +39,7 @@
 #define FZ_KRES_VA   0x0000100000200000ULL /* kamikaze results page, same va in the child */
 #define FZ_REGION    0x0000200000000000ULL /* the fuzz region */
 #define FZ_PAGES     64
-#define FZ_FAR	     8		     /* far pages, each in its own page tables */
+#define FZ_FAR	     8			   /* far pages, each in its own page tables */
 #define FZ_FAR_BASE  0x0000300000000000ULL /* far pages lie in [FZ_FAR_BASE, 0x700000000000) */
 #define KZ_STACK_TOP 0x0000100000400000ULL /* kamikaze child's stack (one page) */
 #define KZ_DATA_VA   0x0000100000500000ULL /* where it maps the frames it allocates */
@@ -70,8 +70,9 @@ enum fz_run_state { FZ_RUNNING = 1, FZ_DONE = 2, FZ_FAILED = 3 };
 #define FZ_F_HANDLER  0x2 /* made from inside the fault handler */
 #define FZ_F_GUARD    0x4 /* an argument was changed so as not to end the run */
 #define FZ_F_KAMIKAZE 0x8 /* made by a kamikaze child (reported afterwards) */
-#define FZ_F_PROBE    0x10 /* not a call: a probe (nr = kind, a[0] = address, result =
-			    * the exception vector, or -1 if it did not fault) */
+#define FZ_F_PROBE                                                       \
+	0x10 /* not a call: a probe (nr = kind, a[0] = address, result = \
+	      * the exception vector, or -1 if it did not fault) */
 
 /* One logged call: number, the six argument words, result. */
 struct fz_rec {
@@ -95,13 +96,13 @@ _Static_assert(sizeof(struct fz_progress) <= 4096, "one page");
 
 /* ------------------------------------------------------------ the attacker */
 
-#define FZ_POOL	    192 /* frames the attacker keeps for mapping at most */
-#define FZ_CHILDREN 6	/* children it keeps at most */
-#define FZ_STALE    8	/* ids of dead children it remembers */
-#define FZ_SLOTS    4	/* CPU slots it holds at most */
-#define FZ_VF_MAX   512 /* victim frames it remembers */
-#define FZ_DRAWS    12	/* random words per call, drawn whether used or not */
-#define FZ_NCALLS   37	/* calls the fuzzer knows (exo/abi.h 0..36) */
+#define FZ_POOL	    192	      /* frames the attacker keeps for mapping at most */
+#define FZ_CHILDREN 6	      /* children it keeps at most */
+#define FZ_STALE    8	      /* ids of dead children it remembers */
+#define FZ_SLOTS    4	      /* CPU slots it holds at most */
+#define FZ_VF_MAX   512	      /* victim frames it remembers */
+#define FZ_DRAWS    12	      /* random words per call, drawn whether used or not */
+#define FZ_NCALLS   38	      /* calls the fuzzer knows (exo/abi.h 0..37) */
 #define FZ_BADNR    FZ_NCALLS /* coverage row for numbers no call has */
 
 struct fz_call {
@@ -122,16 +123,20 @@ struct fz_state {
 	unsigned nvg;
 	uint64_t pool[FZ_POOL]; /* 0: empty */
 	uint64_t child[FZ_CHILDREN];
-	bool child_pct[FZ_CHILDREN]; /* may have a PCT entry: no exo_pct_call */
+	bool child_pct[FZ_CHILDREN];   /* may have a PCT entry: no exo_pct_call */
+	bool child_spins[FZ_CHILDREN]; /* runnable at the last sweep */
+	uint64_t spinners;	       /* children destroyed for looping */
+	uint64_t reclaimed;	       /* frames that reached us without an allocation */
 	uint64_t stale[FZ_STALE];
 	uint64_t slots[FZ_SLOTS]; /* slot + 1, 0: empty */
 	uint64_t far[FZ_FAR];
 	uint64_t kframe, rframe, iframe; /* a kernel, a reserved, one of our image frames */
 	uint64_t prog_frame, kres_frame;
-	uint64_t kamikaze; /* the live kamikaze child, 0 if none */
-	bool kz_killed;	   /* a random exo_env_destroy hit it */
+	uint64_t kamikaze;		/* the live kamikaze child, 0 if none */
+	bool kz_killed;			/* a random exo_env_destroy hit it */
+	uint64_t ctx;			/* the last extra context we made (exo_ctx_create) */
 	bool vg_dropped[VICTIM_GRANTS]; /* we gave up that grant (exo_frame_free) */
-	bool verbose;	   /* print every call before making it (replay of a panic) */
+	bool verbose;			/* print every call before making it (replay of a panic) */
 	struct fz_progress *prog;
 };
 extern struct fz_state fz;
@@ -164,8 +169,7 @@ static inline long fz_syscall(uint64_t nr, const uint64_t a[6])
 	uint64_t rdi = a[0], rsi = a[1], rdx = a[2];
 	long ret = (long)nr;
 	__asm__ volatile("syscall"
-			 : "+a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8),
-			   "+r"(r9)
+			 : "+a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
 			 :
 			 : "rcx", "r11", "memory");
 	return ret;
@@ -218,9 +222,11 @@ long fz_do_call(struct fz_call *c);
 /* gen.c: build a random call from FZ_DRAWS words; check and account a
  * result. */
 void fz_gen(struct fz_call *c, const uint64_t r[FZ_DRAWS], bool in_handler);
+void fz_print_ops(const struct fz_call *c);
 /* check.c */
 void fz_after(const struct fz_call *c, long result);
 void fz_sweep_children(void);
+void fz_reclaim(void);
 void fz_pool_add(uint64_t frame);
 void fz_pool_del(uint64_t frame);
 uint64_t fz_pool_pick(uint64_t r);
@@ -244,8 +250,13 @@ const char *fz_probe_name(uint64_t kind);
 void test_upcall_entry(void); /* exception entry (../integration/upcall_stub.h) */
 void fz_pct_entry(void);      /* a PCT entry that only replies */
 
-/* kamikaze.c: children that run a few calls and destroy themselves. */
+/* kamikaze.c: children that run a few calls and destroy themselves, and
+ * extra contexts of the attacker that do the same. */
 void fz_kamikaze_launch(uint64_t r);
+extern volatile uint64_t fz_ctx_id; /* the live context we made, 0 if none */
+extern uint8_t fz_ctx_stack[];	    /* its stack: FZ_CTX_STACK bytes */
+#define FZ_CTX_STACK 8192
+void fz_ctx_main(void) __attribute__((noreturn));
 void fz_kamikaze_reap(bool force);
 void fz_kamikaze_print(void);
 

@@ -119,6 +119,8 @@ long fz_do_call(struct fz_call *c)
 {
 	struct fz_progress *p = fz.prog;
 	struct fz_rec *rec = fz_log(c->nr, c->a, c->flags);
+	if (fz.verbose && c->nr == 23)
+		fz_print_ops(c);
 	uint64_t t0 = rdtsc();
 	long r = fz_syscall(c->nr, c->a);
 	fz_count_time(c->row, rdtsc() - t0);
@@ -276,6 +278,7 @@ static void attacker(int argc, char **argv)
 	setup(&s);
 
 	uint64_t start = rdtsc(), hz = si->tsc_hz ? si->tsc_hz : 1000000000ULL;
+	uint64_t nfree0 = si->nfree;
 	uint64_t deadline = seconds ? start + seconds * hz : 0;
 	for (uint64_t iter = 0;; iter++) {
 		if (fz.limit && fz.calls >= fz.limit)
@@ -288,6 +291,13 @@ static void attacker(int argc, char **argv)
 		if (iter % 1024 == 1023) {
 			fz_sweep_children();
 			fz_kamikaze_reap(false);
+		}
+		if (iter % 16384 == 8191)
+			fz_reclaim();
+		if (iter % (1 << 20) == (1 << 20) - 1) {
+			printf("fuzz: %llu calls, %llu free frames\n", (unsigned long long)fz.calls,
+			       (unsigned long long)si->nfree);
+			fflush(stdout);
 		}
 		if (iter % 1536 == 100)
 			fz_kamikaze_launch(r[FZ_DRAWS - 1]);
@@ -314,6 +324,9 @@ static void attacker(int argc, char **argv)
 	unsigned share = fz.calls ? (unsigned)(fz.aimed * 100 / fz.calls) : 0;
 	if (share < 25)
 		fz_fail("only %u%% of the calls aimed at the victim", share);
+	printf("fuzz: free frames: %llu at the start, %llu at the end; %llu frames reclaimed\n",
+	       (unsigned long long)nfree0, (unsigned long long)si->nfree,
+	       (unsigned long long)fz.reclaimed);
 	printf("fuzz: done: %llu calls (%u%% aimed at the victim) in %llu ms, %llu calls/s, "
 	       "invariants clean\n",
 	       (unsigned long long)fz.calls, share, (unsigned long long)ms,
