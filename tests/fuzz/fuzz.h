@@ -60,10 +60,18 @@ static inline uint64_t fz_pattern(uint64_t frame, unsigned word)
 
 /* ------------------------------------------------------------ progress page */
 
-#define FZ_MAGIC 0x6f72702d7a7a7566ULL /* "fuzz-pro" */
-#define FZ_RING	 32		       /* calls kept for a failure report */
+#define FZ_MAGIC   0x6f72702d7a7a7566ULL /* "fuzz-pro" */
+#define FZ_RING	   32			 /* calls kept for a failure report */
+#define FZ_UPCALLS 8			 /* upcalls kept for a failure report */
 
 enum fz_run_state { FZ_RUNNING = 1, FZ_DONE = 2, FZ_FAILED = 3 };
+enum fz_phase {
+	FZ_PHASE_FUZZ = 1,
+	FZ_PHASE_REAP,
+	FZ_PHASE_CHILDREN,
+	FZ_PHASE_CHECK,
+	FZ_PHASE_REPORT
+};
 
 /* Flags of a logged call. */
 #define FZ_F_VICTIM   0x1 /* aimed at the victim */
@@ -89,8 +97,14 @@ struct fz_progress {
 	volatile uint64_t calls; /* calls made so far */
 	volatile uint64_t state; /* enum fz_run_state */
 	volatile uint64_t ring_next;
-	uint64_t reserved[3];
+	volatile uint64_t phase; /* where the attacker is: FZ_PHASE_* */
+	volatile uint64_t nupcalls;
+	uint64_t reserved;
 	struct fz_rec ring[FZ_RING]; /* ring[seq % FZ_RING] */
+	/* The last upcalls the attacker took: vector, rip, rsp, fault_va. */
+	struct {
+		uint64_t vector, rip, rsp, va;
+	} upcall[FZ_UPCALLS];
 };
 _Static_assert(sizeof(struct fz_progress) <= 4096, "one page");
 

@@ -80,6 +80,14 @@ void fz_print_ring(const struct fz_progress *p)
 	printf("fuzz: seed %llu, the last calls:\n", (unsigned long long)p->seed);
 	for (uint64_t s = next > FZ_RING ? next - FZ_RING : 1; s < next; s++)
 		fz_print_call("fuzz:  ", &p->ring[s % FZ_RING]);
+	uint64_t n = p->nupcalls;
+	printf("fuzz: %llu upcalls, the last:\n", (unsigned long long)n);
+	for (uint64_t u = n > FZ_UPCALLS ? n - FZ_UPCALLS : 0; u < n; u++)
+		printf("fuzz:   upcall %llu: vector %#llx rip %#llx rsp %#llx va %#llx\n",
+		       (unsigned long long)u, (unsigned long long)p->upcall[u % FZ_UPCALLS].vector,
+		       (unsigned long long)p->upcall[u % FZ_UPCALLS].rip,
+		       (unsigned long long)p->upcall[u % FZ_UPCALLS].rsp,
+		       (unsigned long long)p->upcall[u % FZ_UPCALLS].va);
 }
 
 void fz_fail(const char *fmt, ...)
@@ -214,6 +222,7 @@ static void setup(uint64_t *s)
 	p->seed = fz.seed;
 	p->state = FZ_RUNNING;
 	p->ring_next = 1;
+	p->phase = FZ_PHASE_FUZZ;
 	fz.prog = p;
 	fz.kres_frame = own_page(FZ_KRES_VA);
 	if (exo_frame_grant(fz.prog_frame, fz.victim, EXO_PERM_R) < 0)
@@ -240,7 +249,9 @@ static void setup(uint64_t *s)
 static void clean_up(void)
 {
 	const struct exo_env_info *t = (const struct exo_env_info *)EXO_UENVS;
+	fz.prog->phase = FZ_PHASE_REAP;
 	fz_kamikaze_reap(true);
+	fz.prog->phase = FZ_PHASE_CHILDREN;
 	for (unsigned i = 1; i < EXO_NENV; i++)
 		if (t[i].id && t[i].parent == fz.me && exo_env_destroy(t[i].id) < 0)
 			fz_fail("cannot destroy child %#x", t[i].id);
@@ -315,9 +326,11 @@ static void attacker(int argc, char **argv)
 	}
 	uint64_t ms = (rdtsc() - start) / (hz / 1000);
 	clean_up();
+	fz.prog->phase = FZ_PHASE_CHECK;
 	long bad = exo_invariant_check();
 	if (bad)
 		fz_fail("exo_invariant_check found %ld violations at the end", bad);
+	fz.prog->phase = FZ_PHASE_REPORT;
 	fz_cover_print();
 	fz_probe_print();
 	fz_kamikaze_print();

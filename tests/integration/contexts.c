@@ -17,15 +17,6 @@
 static volatile uint64_t ctx_id, ctx_env_id, ctx_frame, ctx_done;
 static uint8_t ctx_stack[16384] __attribute__((aligned(16)));
 
-static uint32_t find_env(const char *name)
-{
-	const struct exo_env_info *t = (const struct exo_env_info *)EXO_UENVS;
-	for (unsigned i = 1; i < EXO_NENV; i++)
-		if (t[i].id && !t[i].parent && strcmp(t[i].name, name) == 0)
-			return t[i].id;
-	return 0;
-}
-
 static void spin_ms(uint64_t ms)
 {
 	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
@@ -108,7 +99,7 @@ static void main_role(void)
 	CHECK(overlap);
 
 	/* Destroy an env whose extra context spins on the other CPU. */
-	uint32_t v = find_env("ctx-victim");
+	uint32_t v = test_find_env("ctx-victim");
 	CHECK(v != 0);
 	for (unsigned ms = 0;; ms++) { /* wait for its context to exist */
 		int found = 0;

@@ -28,15 +28,6 @@ void test_upcall(struct exo_upcall_frame *f)
 	exo_yield(EXO_ENV_SELF); /* save nothing more: our frame holds it all */
 }
 
-static uint32_t find_env(const char *name)
-{
-	const struct exo_env_info *t = (const struct exo_env_info *)EXO_UENVS;
-	for (unsigned i = 1; i < EXO_NENV; i++)
-		if (t[i].id && strcmp(t[i].name, name) == 0)
-			return t[i].id;
-	return 0;
-}
-
 static void worker(int spinner)
 {
 	spin_forever = spinner;
@@ -52,7 +43,7 @@ static void worker(int spinner)
 
 static void checker(void)
 {
-	uint32_t spinner = find_env("spinner"), polite = find_env("polite");
+	uint32_t spinner = test_find_env("spinner"), polite = test_find_env("polite");
 	CHECK(spinner && polite);
 	/* Sleep until the spinner is gone (a predicate on the env table). */
 	const struct exo_env_info *row = (const struct exo_env_info *)EXO_UENVS + (spinner & 1023);
@@ -75,7 +66,7 @@ static void checker(void)
 	CHECK_EQ(forced, EXO_EPILOGUE_MAX_OVERRUNS);
 	CHECK(polite_ok > 0);
 	CHECK(polite_forced < polite_ok);
-	CHECK(find_env("polite") != 0); /* it is still alive */
+	CHECK(test_find_env("polite") != 0); /* it is still alive */
 	CHECK_EQ(exo_invariant_check(), 0);
 	test_pass();
 }

@@ -28,18 +28,9 @@ static const volatile uint64_t *frame_words(uint64_t f)
 #define VICTIM_VA 0x20000000ULL
 #define ATTACK_VA 0x30000000ULL
 
-static uint32_t find_env(const char *name)
-{
-	const struct exo_env_info *t = (const struct exo_env_info *)EXO_UENVS;
-	for (unsigned i = 1; i < EXO_NENV; i++)
-		if (t[i].id && strcmp(t[i].name, name) == 0)
-			return t[i].id;
-	return 0;
-}
-
 static void victim(void)
 {
-	uint32_t attacker = find_env("attacker");
+	uint32_t attacker = test_find_env("attacker");
 	CHECK(attacker != 0);
 	long f = exo_frame_alloc(EXO_FRAME_ANY, 0);
 	long secret = exo_frame_alloc(EXO_FRAME_ANY, 0);
@@ -72,7 +63,7 @@ static void victim(void)
 
 static void attacker(void)
 {
-	uint32_t v = find_env("victim");
+	uint32_t v = test_find_env("victim");
 	CHECK(v != 0);
 	const struct exo_frame_info *ft = (const struct exo_frame_info *)EXO_UFRAMES;
 	/* The victim's frames, found through the read-only frame table. */

@@ -31,15 +31,6 @@ static volatile uint64_t *stage; /* the monitor's page, read-only for targets */
 static uint64_t frames_of[PAGES + RESERVE];
 static volatile uint64_t revoke_asked, revoke_calls;
 
-static uint32_t find_env(const char *name)
-{
-	const struct exo_env_info *t = (const struct exo_env_info *)EXO_UENVS;
-	for (unsigned i = 1; i < EXO_NENV; i++)
-		if (t[i].id && strcmp(t[i].name, name) == 0)
-			return t[i].id;
-	return 0;
-}
-
 /* Has env id granted one of its frames to someone (the ready signal)? */
 static int ready(uint32_t id)
 {
@@ -152,7 +143,7 @@ static void wait_stage(uint64_t s, int nap)
 
 static void target(const char *role)
 {
-	uint32_t monitor = find_env("monitor");
+	uint32_t monitor = test_find_env("monitor");
 	CHECK(monitor != 0);
 	printf("%s: starting\n", role); /* warm up stdio before the data pages */
 	int compliant = strcmp(role, "compliant") == 0;
@@ -224,7 +215,7 @@ static void target(const char *role)
 
 static uint64_t owned_now(const char *name)
 {
-	return owned_by(find_env(name));
+	return owned_by(test_find_env(name));
 }
 
 static void monitor(void)
@@ -237,7 +228,7 @@ static void monitor(void)
 	volatile uint64_t *st = (volatile uint64_t *)STAGE_VA;
 	*st = 1;
 	for (int i = 0; i < 4; i++) {
-		id[i] = find_env(roles[i]);
+		id[i] = test_find_env(roles[i]);
 		CHECK(id[i] != 0);
 		CHECK_EQ(exo_frame_grant(sf, id[i], EXO_PERM_R), 0);
 	}

@@ -16,20 +16,11 @@
 #define SPIN_MS 300
 #define WAIT_MS 60000 /* generous: a loaded host can stall a vCPU for a long time */
 
-static uint32_t find_env(const char *name)
-{
-	const struct exo_env_info *t = (const struct exo_env_info *)EXO_UENVS;
-	for (unsigned i = 1; i < EXO_NENV; i++)
-		if (t[i].id && strcmp(t[i].name, name) == 0)
-			return t[i].id;
-	return 0;
-}
-
 static void spin(void)
 {
 	/* Start when the checker drops EXO_RIGHT_GUEST: it is asleep then. */
 	const struct exo_env_info *s =
-		(const struct exo_env_info *)EXO_UENVS + (find_env("sched") & 1023);
+		(const struct exo_env_info *)EXO_UENVS + (test_find_env("sched") & 1023);
 	CHECK_EQ(test_wait_word(&s->parent, (uint64_t)EXO_RIGHT_GUEST << 32, 0, EXO_PRED_EQ,
 				WAIT_MS * 1000ULL),
 		 EXO_WAKE_PRED);
@@ -73,7 +64,7 @@ static void slots(void)
 
 static void sched(void)
 {
-	uint32_t a = find_env("spin-a"), b = find_env("spin-b");
+	uint32_t a = test_find_env("spin-a"), b = test_find_env("spin-b");
 	CHECK(a && b); /* before they finish spinning */
 	slots();
 	/* Sleep, without waking, until both spinners are gone. */

@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <exo/calls.h>
 
@@ -32,6 +33,18 @@ static inline long test_wait_word(const volatile void *va, uint64_t mask, uint64
 {
 	struct exo_pred_term t = { (uint64_t)va, mask, value, op, 0 };
 	return exo_wait(&t, 1, EXO_PRED_ALL, timeout_us);
+}
+
+/* The id of the environment (not an extra context) named name in the
+ * read-only env table, or 0. Boot modules are named by their argv[0]. */
+static inline uint32_t test_find_env(const char *name)
+{
+	const struct exo_env_info *t = (const struct exo_env_info *)EXO_UENVS;
+	for (unsigned i = 1; i < EXO_NENV; i++)
+		if (t[i].id && strcmp(t[i].name, name) == 0 &&
+		    !(t[i].parent && strcmp(t[t[i].parent & (EXO_NENV - 1)].name, name) == 0))
+			return t[i].id;
+	return 0;
 }
 
 /* Sleep for us microseconds. */
