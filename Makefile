@@ -6,6 +6,7 @@
 #   make gdb     boot halted with a gdb stub; prints the gdb command to attach
 #   make bench   our figures beside Linux's in the same QEMU (docs/performance.md)
 #   make revoke-lab  revocation scenarios, CSV and plots (docs/revocation.md)
+#   make fuzz SECONDS=N  the system-call fuzzer for N seconds (tests/fuzz/README.md)
 #
 # Everything is built out of tree under build/. `make -j` is safe.
 
@@ -199,5 +200,6 @@ clean:
 
 include tools/revoke-lab.mk
 include bench/bench.mk
+include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD)/kernel $(BUILD)/user -name '*.d' 2>/dev/null)

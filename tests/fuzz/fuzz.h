@@ -225,6 +225,7 @@ bool fz_infra(uint64_t frame);
 void fz_set_infra(uint64_t frame);
 
 /* main.c: report a failure with the seed and the last calls, end the test. */
+extern volatile bool fz_failing;
 void fz_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void fz_print_ring(const struct fz_progress *p);
 void fz_print_call(const char *prefix, const struct fz_rec *r);

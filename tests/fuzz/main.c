@@ -90,9 +90,33 @@ void fz_print_ring(const struct fz_progress *p)
 		       (unsigned long long)p->upcall[u % FZ_UPCALLS].va);
 }
 
+/* The program text, which nothing may change (FNV-1a). */
+static uint64_t text_sum(void)
+{
+	extern const char __executable_start[], etext[];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (const uint64_t *p = (const uint64_t *)__executable_start; p < (const uint64_t *)etext;
+	     p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t text0;
+
+static void check_text(void)
+{
+	if (text_sum() != text0)
+		fz_fail("our program text changed");
+}
+
+volatile bool fz_failing;
+
 void fz_fail(const char *fmt, ...)
 {
 	va_list ap;
+	if (fz_failing)
+		exo_debug_exit(1); /* failing again while reporting: just end the run */
+	fz_failing = true;
 	printf("fuzz: FAIL at call %llu (seed %llu): ", (unsigned long long)fz.calls,
 	       (unsigned long long)fz.seed);
 	va_start(ap, fmt);
@@ -233,6 +257,7 @@ static void setup(uint64_t *s)
 		fz.far[i] = FZ_FAR_BASE + ((fz_next(s) % 2040) * FZ_FAR + i) * (1ULL << 30) +
 			    (fz_next(s) % 512) * 4096;
 	mark_infra();
+	text0 = text_sum();
 	fz.iframe = EXO_PTE_FRAME(exo_uvpt_pte((uint64_t)&setup & ~0xfffULL));
 
 	/* Start only once the victim shows our progress page (refs 2). */
@@ -252,9 +277,11 @@ static void clean_up(void)
 	fz.prog->phase = FZ_PHASE_REAP;
 	fz_kamikaze_reap(true);
 	fz.prog->phase = FZ_PHASE_CHILDREN;
-	for (unsigned i = 1; i < EXO_NENV; i++)
-		if (t[i].id && t[i].parent == fz.me && exo_env_destroy(t[i].id) < 0)
-			fz_fail("cannot destroy child %#x", t[i].id);
+	for (unsigned i = 1; i < EXO_NENV; i++) {
+		long e = t[i].id && t[i].parent == fz.me ? exo_env_destroy(t[i].id) : 0;
+		if (e < 0 && e != -EXO_EBADENV) /* EBADENV: on its way out already */
+			fz_fail("cannot destroy child %#x: %s", t[i].id, fz_err_name(e));
+	}
 	for (unsigned i = 0; i < FZ_SLOTS; i++)
 		if (fz.slots[i])
 			exo_slice_free(fz.slots[i] - 1);
@@ -303,8 +330,10 @@ static void attacker(int argc, char **argv)
 			fz_sweep_children();
 			fz_kamikaze_reap(false);
 		}
-		if (iter % 16384 == 8191)
+		if (iter % 16384 == 8191) {
 			fz_reclaim();
+			check_text();
+		}
 		if (iter % (1 << 20) == (1 << 20) - 1) {
 			printf("fuzz: %llu calls, %llu free frames\n", (unsigned long long)fz.calls,
 			       (unsigned long long)si->nfree);
@@ -326,6 +355,7 @@ static void attacker(int argc, char **argv)
 	}
 	uint64_t ms = (rdtsc() - start) / (hz / 1000);
 	clean_up();
+	check_text();
 	fz.prog->phase = FZ_PHASE_CHECK;
 	long bad = exo_invariant_check();
 	if (bad)
