@@ -57,7 +57,7 @@ struct env {
 	uint32_t pct_caller; /* the env waiting for our reply, 0 if none */
 	uint32_t pct_callee; /* while BLOCK_PCT_REPLY: whom we wait for */
 	char name[24];
-	struct env *home;       /* for an extra execution context: its principal; else NULL */
+	struct env *home;	/* for an extra execution context: its principal; else NULL */
 	unsigned oncpu;		/* index + 1 of the CPU running it, 0 if none */
 	bool dying;		/* destroyed while running elsewhere: that CPU frees it */
 	uint64_t wait_deadline; /* BLOCK_WAIT: TSC value to give up at, 0 = never */

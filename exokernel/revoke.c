@@ -157,7 +157,10 @@ void revoke_tick(struct env *running)
 {
 	if (running && running->home)
 		running = running->home; /* a context's slices are its environment's */
-	if (running && running->revoke_want)
+	/* Slices count from the moment the env has been told (or, with no
+	 * revocation entry, could have been): a request must not expire on
+	 * slices the env spent before it heard of it. */
+	if (running && running->revoke_want && !running->revoke_owed)
 		running->revoke_slices++;
 	uint64_t now = rdtsc();
 	for (unsigned i = 1; i < NENV && nrevoking; i++) {
@@ -183,8 +186,9 @@ void upcalls_deliver(struct env *e)
 	if (e->home)
 		return; /* revocation speaks to the environment's own context */
 	const struct entry_point *rv = &e->entry[EXO_ENTRY_REVOKE];
-	if (e->revoke_owed && e->revoke_want && rv->rip &&
-	    upcall_push(e, rv, EXO_UPCALL_REVOKE, e->revoke_want, e->revoke_deadline) == 0)
+	if (e->revoke_owed && e->revoke_want &&
+	    (!rv->rip ||
+	     upcall_push(e, rv, EXO_UPCALL_REVOKE, e->revoke_want, e->revoke_deadline) == 0))
 		e->revoke_owed = false; /* no room now: tried again next time it runs */
 	const struct entry_point *rp = &e->entry[EXO_ENTRY_REPOSSESS];
 	if (e->repossess_owed && rp->rip &&

@@ -36,7 +36,8 @@ struct env *controlled_env(uint64_t id, long *err)
 		*err = -EXO_EBADENV;
 		return NULL;
 	}
-	if (!sb_may_control(me()->id, e->id, e->parent) && !(me()->rights & EXO_RIGHT_ROOT)) { /* the root capability controls everyone */
+	if (!sb_may_control(me()->id, e->id, e->parent) &&
+	    !(me()->rights & EXO_RIGHT_ROOT)) { /* the root capability controls everyone */
 		*err = -EXO_EPERM;
 		return NULL;
 	}

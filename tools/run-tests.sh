@@ -114,9 +114,25 @@ for a in "$@"; do
 	esac
 done
 
+# The checked-in style (.clang-format) holds for every C file: one test.
+check_format() {
+	local bad
+	bad=$(git ls-files '*.c' '*.h' | xargs clang-format --dry-run 2>&1 | grep -c 'warning:')
+	if [ "$bad" = 0 ]; then
+		echo "PASS format (clang-format clean)"
+		passed=$((passed + 1))
+	else
+		echo "FAIL format: $bad places differ from .clang-format (make format fixes them)"
+		failed=$((failed + 1)) failures+=(format)
+	fi
+}
+
 if [ ${#names[@]} = 0 ]; then
 	note_unit $B/unit/run-tests
 	note_unit $B/unit/run-tests-san
+	if [ -d .git ] && command -v clang-format >/dev/null; then
+		check_format
+	fi
 fi
 if [ $unit_only = 0 ]; then
 	if [ ${#names[@]} = 0 ]; then

@@ -369,6 +369,15 @@ static void gen_batch(struct fz_call *c, const uint64_t *r, bool aim, bool valid
 			op->frame = frame;
 		op->perm = (uint32_t)perm;
 	}
+	/* The apply pass protects what an earlier op of the batch mapped (the
+	 * check pass saw the old mapping): no W on a page it maps ours to. */
+	for (uint64_t i = 0; fz_is_self(as) && i < n; i++)
+		for (uint64_t j = 0; j < i && ops_buf[i].kind == EXO_MAP_PROTECT; j++)
+			if (ops_buf[j].kind == EXO_MAP_MAP && ops_buf[j].va == ops_buf[i].va &&
+			    fz_infra(ops_buf[j].frame) && (ops_buf[i].perm & EXO_PERM_W)) {
+				ops_buf[i].perm &= ~(uint32_t)EXO_PERM_W;
+				c->flags |= FZ_F_GUARD;
+			}
 	enum ptr_class cls = P_VALID;
 	uint64_t ops = (uint64_t)ops_buf;
 	if (r[4] % 8 == 0) {

@@ -248,9 +248,9 @@ static void monitor(void)
 
 	/* Compliant: 20 s, far more than it needs even on a loaded host. */
 	CHECK_EQ(exo_revoke_request(id[0], 16, 20000000), 0);
-	CHECK_EQ(exo_revoke_request(id[1], 24, 20000), 0); /* stubborn: 20 ms */
+	CHECK_EQ(exo_revoke_request(id[1], 24, 20000), 0);	   /* stubborn: 20 ms */
 	CHECK_EQ(exo_revoke_request(id[1], 1, 20000), -EXO_EBUSY); /* one at a time */
-	CHECK_EQ(exo_revoke_request(id[2], 8, 20000), 0);  /* sleeper: 20 ms */
+	CHECK_EQ(exo_revoke_request(id[2], 8, 20000), 0);	   /* sleeper: 20 ms */
 	for (unsigned ms = 0;
 	     owned_now("compliant") > base[0] - 16 || owned_now("stubborn") > base[1] - 24 ||
 	     owned_now("sleeper") > base[2] - 8;

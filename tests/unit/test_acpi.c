@@ -165,16 +165,16 @@ out:
 
 /* The brief's package, after a method that refers to \_S5 (iasl emits the
  * reference as bare "_S5_", which must not be taken for the definition). */
-static const char asl_plain[] = ASL_HEAD
-	"    Method (GS5, 0) { Return (DerefOf (Index (\\_S5, 0))) }\n"
-	"    Name (_S5, Package (0x04) { 0x05, 0x05, 0x00, 0x00 })\n"
-	"}\n";
+static const char asl_plain[] =
+	ASL_HEAD "    Method (GS5, 0) { Return (DerefOf (Index (\\_S5, 0))) }\n"
+		 "    Name (_S5, Package (0x04) { 0x05, 0x05, 0x00, 0x00 })\n"
+		 "}\n";
 
 /* Zero/One, declared with a root prefix from inside another scope, so iasl
  * must emit NameOp '\' "_S5_". */
-static const char asl_root_prefix[] = ASL_HEAD
-	"    Scope (\\_SB) { Name (\\_S5, Package () { Zero, One }) }\n"
-	"}\n";
+static const char asl_root_prefix[] =
+	ASL_HEAD "    Scope (\\_SB) { Name (\\_S5, Package () { Zero, One }) }\n"
+		 "}\n";
 
 /* Inside Scope (\), as QEMU's DSDT has it, and long enough (70 elements)
  * that the PkgLength takes two bytes. */
@@ -187,15 +187,13 @@ static const char asl_scope_root[] = ASL_HEAD
 
 /* Values iasl encodes with WordPrefix and DWordPrefix: too wide for the
  * 3-bit SLP_TYP field. */
-static const char asl_wide[] = ASL_HEAD
-	"    Name (_S5, Package () { 0x1234, 0x12345678 })\n"
-	"}\n";
+static const char asl_wide[] = ASL_HEAD "    Name (_S5, Package () { 0x1234, 0x12345678 })\n"
+					"}\n";
 
 /* A DSDT with no _S5 at all. */
-static const char asl_none[] = ASL_HEAD
-	"    Name (_S4, Package () { 0x02, 0x02, 0x00, 0x00 })\n"
-	"    Method (_PTS, 1) { Return (Zero) }\n"
-	"}\n";
+static const char asl_none[] = ASL_HEAD "    Name (_S4, Package () { 0x02, 0x02, 0x00, 0x00 })\n"
+					"    Method (_PTS, 1) { Return (Zero) }\n"
+					"}\n";
 
 /* Compile asl and run acpi_find_s5 on its AML; check every truncation. */
 static void check_iasl(const char *asl, int want_err, uint16_t want_a, uint16_t want_b)
@@ -247,8 +245,8 @@ static void test_iasl_no_s5(void)
 
 /* Name (PICF, Zero), then Name (\_S5, Package (4) { 0x05, One, Zero, Zero }). */
 static const uint8_t aml_s5[] = {
-	0x08, 'P',  'I',  'C',  'F', 0x00,				/* Name (PICF, Zero) */
-	0x08, '\\', '_',  'S',  '5', '_',  0x12, 0x07, 0x04, 0x0a, 0x05, 0x01, 0x00, 0x00,
+	0x08, 'P',  'I', 'C', 'F', 0x00, /* Name (PICF, Zero) */
+	0x08, '\\', '_', 'S', '5', '_',	 0x12, 0x07, 0x04, 0x0a, 0x05, 0x01, 0x00, 0x00,
 };
 
 /* NameOp "_S5_": the start of Name (_S5, ...). */
@@ -263,25 +261,37 @@ static void test_find_forms(void)
 		size_t len;
 		uint16_t a, b;
 	} ok[] = {
-		{"Zero One", {NS5, 0x12, 0x04, 0x02, 0x00, 0x01}, 10, 0, 1},
-		{"BytePrefix", {NS5, 0x12, 0x06, 0x02, 0x0a, 0x07, 0x0a, 0x06}, 12, 7, 6},
-		{"WordPrefix", {NS5, 0x12, 0x08, 0x02, 0x0b, 0x05, 0x00, 0x0b, 0x02, 0x00}, 14, 5,
-		 2},
-		{"DWord/QWord",
-		 {NS5, 0x12, 0x10, 0x02, 0x0c, 0x03, 0, 0, 0, 0x0e, 0x04, 0, 0, 0, 0, 0, 0, 0},
-		 22, 3, 4},
-		{"root prefix", {0x08, '\\', '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x01, 0x00},
-		 11, 1, 0},
+		{ "Zero One", { NS5, 0x12, 0x04, 0x02, 0x00, 0x01 }, 10, 0, 1 },
+		{ "BytePrefix", { NS5, 0x12, 0x06, 0x02, 0x0a, 0x07, 0x0a, 0x06 }, 12, 7, 6 },
+		{ "WordPrefix",
+		  { NS5, 0x12, 0x08, 0x02, 0x0b, 0x05, 0x00, 0x0b, 0x02, 0x00 },
+		  14,
+		  5,
+		  2 },
+		{ "DWord/QWord",
+		  { NS5, 0x12, 0x10, 0x02, 0x0c, 0x03, 0, 0, 0, 0x0e, 0x04, 0, 0, 0, 0, 0, 0, 0 },
+		  22,
+		  3,
+		  4 },
+		{ "root prefix",
+		  { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x01, 0x00 },
+		  11,
+		  1,
+		  0 },
 		/* A reference (Store (_S5_, Local0), no NameOp) and a Name (_S5, 5)
 		 * before the real one. */
-		{"decoys first",
-		 {0x70, '_', 'S', '5', '_', 0x60, NS5, 0x0a, 0x05, NS5, 0x12, 0x04, 0x02, 0x01,
-		  0x01},
-		 23, 1, 1},
+		{ "decoys first",
+		  { 0x70, '_', 'S', '5', '_', 0x60, NS5, 0x0a, 0x05, NS5, 0x12, 0x04, 0x02, 0x01,
+		    0x01 },
+		  23,
+		  1,
+		  1 },
 		/* Two-byte PkgLength: lead 0x40 | 0x0, next 0x01 -> 16 bytes. */
-		{"2-byte PkgLength",
-		 {NS5, 0x12, 0x40, 0x01, 0x04, 0x0a, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-		 22, 2, 0},
+		{ "2-byte PkgLength",
+		  { NS5, 0x12, 0x40, 0x01, 0x04, 0x0a, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+		  22,
+		  2,
+		  0 },
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		uint16_t a = 0xeeee, b = 0xeeee;
@@ -305,25 +315,41 @@ static void test_find_malformed(void)
 		size_t len;
 		int err;
 	} bad[] = {
-		{"one element", {NS5, 0x12, 0x03, 0x01, 0x00}, 9, -EXO_EINVAL},
-		{"String element", {NS5, 0x12, 0x06, 0x02, 0x0d, 'a', 0, 0x00}, 12, -EXO_EINVAL},
-		{"OnesOp element", {NS5, 0x12, 0x04, 0x02, 0xff, 0x00}, 10, -EXO_EINVAL},
-		{"SLP_TYP 8", {NS5, 0x12, 0x05, 0x02, 0x0a, 0x08, 0x00}, 11, -EXO_EINVAL},
-		{"reserved PkgLength bits", {NS5, 0x12, 0x50, 0x00, 0x02, 0x00, 0x00}, 11,
-		 -EXO_EINVAL},
-		{"PkgLength 1: no NumElements", {NS5, 0x12, 0x01, 0x02, 0x00, 0x00}, 10,
-		 -EXO_EINVAL},
-		{"elements past PkgLength", {NS5, 0x12, 0x03, 0x02, 0x00, 0x00}, 10, -EXO_EINVAL},
-		{"PkgLength past stream", {NS5, 0x12, 0x3f, 0x02, 0x00, 0x00}, 10, -EXO_EINVAL},
-		{"4-byte PkgLength past stream",
-		 {NS5, 0x12, 0xc0, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00}, 13, -EXO_EINVAL},
-		{"NameOp _S5_ at end", {0x00, NS5}, 6, -EXO_EINVAL},
-		{"no NameOp", {0x10, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x00, 0x00}, 10,
-		 -EXO_ENOTSUP},
-		{"Name(_S5, 5) only", {NS5, 0x0a, 0x05}, 7, -EXO_ENOTSUP},
-		{"_S4_ not _S5_", {0x08, '_', 'S', '4', '_', 0x12, 0x04, 0x02, 0x00, 0x00}, 10,
-		 -EXO_ENOTSUP},
-		{"empty", {0}, 0, -EXO_ENOTSUP},
+		{ "one element", { NS5, 0x12, 0x03, 0x01, 0x00 }, 9, -EXO_EINVAL },
+		{ "String element",
+		  { NS5, 0x12, 0x06, 0x02, 0x0d, 'a', 0, 0x00 },
+		  12,
+		  -EXO_EINVAL },
+		{ "OnesOp element", { NS5, 0x12, 0x04, 0x02, 0xff, 0x00 }, 10, -EXO_EINVAL },
+		{ "SLP_TYP 8", { NS5, 0x12, 0x05, 0x02, 0x0a, 0x08, 0x00 }, 11, -EXO_EINVAL },
+		{ "reserved PkgLength bits",
+		  { NS5, 0x12, 0x50, 0x00, 0x02, 0x00, 0x00 },
+		  11,
+		  -EXO_EINVAL },
+		{ "PkgLength 1: no NumElements",
+		  { NS5, 0x12, 0x01, 0x02, 0x00, 0x00 },
+		  10,
+		  -EXO_EINVAL },
+		{ "elements past PkgLength",
+		  { NS5, 0x12, 0x03, 0x02, 0x00, 0x00 },
+		  10,
+		  -EXO_EINVAL },
+		{ "PkgLength past stream", { NS5, 0x12, 0x3f, 0x02, 0x00, 0x00 }, 10, -EXO_EINVAL },
+		{ "4-byte PkgLength past stream",
+		  { NS5, 0x12, 0xc0, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00 },
+		  13,
+		  -EXO_EINVAL },
+		{ "NameOp _S5_ at end", { 0x00, NS5 }, 6, -EXO_EINVAL },
+		{ "no NameOp",
+		  { 0x10, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x00, 0x00 },
+		  10,
+		  -EXO_ENOTSUP },
+		{ "Name(_S5, 5) only", { NS5, 0x0a, 0x05 }, 7, -EXO_ENOTSUP },
+		{ "_S4_ not _S5_",
+		  { 0x08, '_', 'S', '4', '_', 0x12, 0x04, 0x02, 0x00, 0x00 },
+		  10,
+		  -EXO_ENOTSUP },
+		{ "empty", { 0 }, 0, -EXO_ENOTSUP },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint16_t a = 0xeeee, b = 0xeeee;
@@ -343,8 +369,8 @@ static void test_find_malformed(void)
  * the bounds. */
 static void test_find_random(void)
 {
-	static const uint8_t ops[] = {0x00, 0x01, 0x08, 0x0a, 0x0b, 0x0c, 0x0e, 0x12, 0x40, 0x80,
-				      0xc0, 0xff, '\\', '_', 'S', '5'};
+	static const uint8_t ops[] = { 0x00, 0x01, 0x08, 0x0a, 0x0b, 0x0c, 0x0e, 0x12,
+				       0x40, 0x80, 0xc0, 0xff, '\\', '_',  'S',	 '5' };
 	unsigned seed = 12345, bad = 0;
 
 	for (int iter = 0; iter < 20000; iter++) {
@@ -434,24 +460,24 @@ static void sdt_seal(uint8_t *t)
 }
 
 /* Fake physical addresses of the tables. */
-#define PA_RSDT 0x7fe0000ULL
-#define PA_APIC 0x7fe1000ULL
-#define PA_FACP 0x7fe2000ULL
-#define PA_DSDT 0x7fe3000ULL
-#define PA_SSDT 0x7fe4000ULL
-#define PA_XSDT 0x7fe5000ULL
-#define PA_FACP_X 0x100000000ULL  /* above 4 GiB: reachable only through the XSDT */
-#define PA_DSDT_X 0x100002000ULL  /* reachable only through X_DSDT */
+#define PA_RSDT	  0x7fe0000ULL
+#define PA_APIC	  0x7fe1000ULL
+#define PA_FACP	  0x7fe2000ULL
+#define PA_DSDT	  0x7fe3000ULL
+#define PA_SSDT	  0x7fe4000ULL
+#define PA_XSDT	  0x7fe5000ULL
+#define PA_FACP_X 0x100000000ULL /* above 4 GiB: reachable only through the XSDT */
+#define PA_DSDT_X 0x100002000ULL /* reachable only through X_DSDT */
 
 /* FADT raw offsets (ACPI 6.x §5.2.9). */
-#define F_DSDT 40
-#define F_SMI_CMD 48
+#define F_DSDT	      40
+#define F_SMI_CMD     48
 #define F_ACPI_ENABLE 52
-#define F_PM1A_CNT 64
-#define F_PM1B_CNT 68
-#define F_X_DSDT 140
-#define F_X_PM1A_CNT 172
-#define F_X_PM1B_CNT 184
+#define F_PM1A_CNT    64
+#define F_PM1B_CNT    68
+#define F_X_DSDT      140
+#define F_X_PM1A_CNT  172
+#define F_X_PM1B_CNT  184
 
 /* The QEMU-like set: RSDP rev 0 -> RSDT { APIC, FACP } -> FACP (ACPI 1.0,
  * 116 bytes: PM1a 0x604, SMI_CMD 0xb2, ACPI_ENABLE 0xf1) -> DSDT (aml). */
@@ -620,7 +646,7 @@ static void test_bad_rsdt(void)
 
 static void test_bad_fadt(void)
 {
-	static const uint32_t short_lens[] = {36, 44, 72, 115};
+	static const uint32_t short_lens[] = { 36, 44, 72, 115 };
 	struct tset t;
 	struct acpi_power p;
 
@@ -661,9 +687,9 @@ static void test_bad_fadt(void)
 
 static void test_bad_dsdt(void)
 {
-	static const uint8_t no_s5[] = {0x08, 'P', 'I', 'C', 'F', 0x00};
+	static const uint8_t no_s5[] = { 0x08, 'P', 'I', 'C', 'F', 0x00 };
 	/* _S5 whose package claims 7 bytes but the table ends mid-element. */
-	static const uint8_t cut[] = {NS5, 0x12, 0x07, 0x04, 0x0a};
+	static const uint8_t cut[] = { NS5, 0x12, 0x07, 0x04, 0x0a };
 	struct tset t;
 	struct acpi_power p;
 
@@ -689,7 +715,7 @@ static void test_bad_dsdt(void)
  * skipped. */
 static void test_s5_in_ssdt(void)
 {
-	static const uint8_t no_s5[] = {0x08, 'P', 'I', 'C', 'F', 0x00};
+	static const uint8_t no_s5[] = { 0x08, 'P', 'I', 'C', 'F', 0x00 };
 	struct tset t;
 	struct acpi_power p;
 	uint8_t *ssdt, *rsdt;
@@ -724,8 +750,7 @@ static void test_s5_in_ssdt(void)
  */
 static void build_rev2(struct tset *t)
 {
-	static const uint8_t aml_x[] = {NS5, 0x12, 0x05, 0x04,
-					0x0a, 0x07, 0x00, 0x00, 0x00};
+	static const uint8_t aml_x[] = { NS5, 0x12, 0x05, 0x04, 0x0a, 0x07, 0x00, 0x00, 0x00 };
 	uint8_t *xsdt, *facp, *dsdt;
 
 	build_set(t, 116, aml_s5, sizeof(aml_s5));
@@ -853,23 +878,23 @@ static void test_fadt_partial_x(void)
 }
 
 static CU_TestInfo acpi_tests[] = {
-	{"iasl: Package (4) {5, 5, 0, 0}", test_iasl_plain},
-	{"iasl: Name (\\_S5) root prefix, Zero/One", test_iasl_root_prefix},
-	{"iasl: Scope (\\), 2-byte PkgLength", test_iasl_scope_root},
-	{"iasl: Word/DWord values too wide", test_iasl_wide_values},
-	{"iasl: no _S5", test_iasl_no_s5},
-	{"AML integer and name forms", test_find_forms},
-	{"malformed AML", test_find_malformed},
-	{"random AML", test_find_random},
-	{"RSDP rev 0 -> RSDT -> FACP -> DSDT", test_rsdt_rev0},
-	{"iasl DSDT in a table set", test_iasl_dsdt_in_tables},
-	{"bad RSDP", test_bad_rsdp},
-	{"bad RSDT", test_bad_rsdt},
-	{"bad or missing FADT", test_bad_fadt},
-	{"bad DSDT or no _S5", test_bad_dsdt},
-	{"_S5 in an SSDT", test_s5_in_ssdt},
-	{"RSDP rev 2 -> XSDT, X_ fields", test_xsdt_rev2},
-	{"FADT ending inside an X_ field", test_fadt_partial_x},
+	{ "iasl: Package (4) {5, 5, 0, 0}", test_iasl_plain },
+	{ "iasl: Name (\\_S5) root prefix, Zero/One", test_iasl_root_prefix },
+	{ "iasl: Scope (\\), 2-byte PkgLength", test_iasl_scope_root },
+	{ "iasl: Word/DWord values too wide", test_iasl_wide_values },
+	{ "iasl: no _S5", test_iasl_no_s5 },
+	{ "AML integer and name forms", test_find_forms },
+	{ "malformed AML", test_find_malformed },
+	{ "random AML", test_find_random },
+	{ "RSDP rev 0 -> RSDT -> FACP -> DSDT", test_rsdt_rev0 },
+	{ "iasl DSDT in a table set", test_iasl_dsdt_in_tables },
+	{ "bad RSDP", test_bad_rsdp },
+	{ "bad RSDT", test_bad_rsdt },
+	{ "bad or missing FADT", test_bad_fadt },
+	{ "bad DSDT or no _S5", test_bad_dsdt },
+	{ "_S5 in an SSDT", test_s5_in_ssdt },
+	{ "RSDP rev 2 -> XSDT, X_ fields", test_xsdt_rev2 },
+	{ "FADT ending inside an X_ field", test_fadt_partial_x },
 	CU_TEST_INFO_NULL,
 };
 

@@ -2,7 +2,8 @@
  * asm.h - macros shared by the assembly entry paths; the register order
  * must match struct trapframe in cpu.h.
  */
-/* clang-format off: assembler macros */
+/* Assembler macros: not C. */
+/* clang-format off */
 #ifndef ARCH_ASM_H
 #define ARCH_ASM_H
 

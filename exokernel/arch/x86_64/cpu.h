@@ -64,8 +64,8 @@ enum {
 	T_AC = 17,
 	T_MC = 18,
 	T_XM = 19,
-	T_IRQ0 = 32,          /* ISA IRQs 0-15 arrive on vectors 32-47 */
-	T_TIMER = 0x40,       /* local APIC timer: the slice tick */
+	T_IRQ0 = 32,	      /* ISA IRQs 0-15 arrive on vectors 32-47 */
+	T_TIMER = 0x40,	      /* local APIC timer: the slice tick */
 	T_IPI_RESCHED = 0x41, /* another CPU made work, or wants our env gone */
 	T_IPI_TLB = 0x42,     /* TLB shootdown */
 	T_IPI_HALT = 0x43,    /* panic elsewhere: stop */
@@ -181,18 +181,18 @@ struct env;
  * their own CPU; [A] are atomic.
  */
 struct cpu {
-	struct cpu *self;       /* %gs:0 */
-	uint64_t kstack_top;    /* %gs:8: kernel stack for SYSCALL entry */
-	uint64_t user_rsp;      /* %gs:16: user rsp saved by SYSCALL entry */
-	unsigned id;            /* index, 0 = bootstrap processor */
-	uint8_t apic_id;        /* local APIC id */
-	bool started;           /* [A] the CPU is up and scheduling */
-	struct env *env;        /* [K] environment running (or last run) here, or NULL */
-	uint64_t cr3;           /* [K] the address space loaded here */
-	uint32_t tlb_flush;     /* [A] a shootdown asks this CPU to flush its TLB */
-	uint64_t ticks;         /* [K] timer ticks since this CPU started */
-	bool idle;              /* [A] halted, waiting for an interrupt */
-	bool ticking;           /* [C] its slice timer is running */
+	struct cpu *self;    /* %gs:0 */
+	uint64_t kstack_top; /* %gs:8: kernel stack for SYSCALL entry */
+	uint64_t user_rsp;   /* %gs:16: user rsp saved by SYSCALL entry */
+	unsigned id;	     /* index, 0 = bootstrap processor */
+	uint8_t apic_id;     /* local APIC id */
+	bool started;	     /* [A] the CPU is up and scheduling */
+	struct env *env;     /* [K] environment running (or last run) here, or NULL */
+	uint64_t cr3;	     /* [K] the address space loaded here */
+	uint32_t tlb_flush;  /* [A] a shootdown asks this CPU to flush its TLB */
+	uint64_t ticks;	     /* [K] timer ticks since this CPU started */
+	bool idle;	     /* [A] halted, waiting for an interrupt */
+	bool ticking;	     /* [C] its slice timer is running */
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -5,12 +5,12 @@
 #include "kernel.h"
 #include "arch/x86_64/ioapic.h"
 
-#define IOREGSEL 0x00
-#define IOWIN 0x10
-#define REG_VER 0x01
-#define REG_REDTBL 0x10
-#define RTE_MASKED (1u << 16)
-#define RTE_LEVEL (1u << 15)
+#define IOREGSEL       0x00
+#define IOWIN	       0x10
+#define REG_VER	       0x01
+#define REG_REDTBL     0x10
+#define RTE_MASKED     (1u << 16)
+#define RTE_LEVEL      (1u << 15)
 #define RTE_ACTIVE_LOW (1u << 13)
 
 static volatile uint32_t *regs;

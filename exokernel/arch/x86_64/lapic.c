@@ -9,29 +9,29 @@
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/lapic.h"
 
-#define REG_ID 0x020
-#define REG_TPR 0x080
-#define REG_EOI 0x0b0
-#define REG_SVR 0x0f0
-#define REG_ESR 0x280
-#define REG_ICR_LO 0x300
-#define REG_ICR_HI 0x310
-#define REG_LVT_TIMER 0x320
-#define REG_LVT_LINT0 0x350
-#define REG_LVT_LINT1 0x360
-#define REG_LVT_ERROR 0x370
-#define REG_TIMER_INIT 0x380
-#define REG_TIMER_CUR 0x390
-#define REG_TIMER_DIV 0x3e0
-#define LVT_MASKED (1u << 16)
-#define TIMER_PERIODIC (1u << 17)
-#define ICR_PENDING (1u << 12)
-#define ICR_INIT 0x500
-#define ICR_STARTUP 0x600
-#define ICR_LEVEL_ASSERT 0x4000
+#define REG_ID		  0x020
+#define REG_TPR		  0x080
+#define REG_EOI		  0x0b0
+#define REG_SVR		  0x0f0
+#define REG_ESR		  0x280
+#define REG_ICR_LO	  0x300
+#define REG_ICR_HI	  0x310
+#define REG_LVT_TIMER	  0x320
+#define REG_LVT_LINT0	  0x350
+#define REG_LVT_LINT1	  0x360
+#define REG_LVT_ERROR	  0x370
+#define REG_TIMER_INIT	  0x380
+#define REG_TIMER_CUR	  0x390
+#define REG_TIMER_DIV	  0x3e0
+#define LVT_MASKED	  (1u << 16)
+#define TIMER_PERIODIC	  (1u << 17)
+#define ICR_PENDING	  (1u << 12)
+#define ICR_INIT	  0x500
+#define ICR_STARTUP	  0x600
+#define ICR_LEVEL_ASSERT  0x4000
 #define ICR_LEVEL_TRIGGER 0x8000
 
-#define PIT_HZ 1193182u
+#define PIT_HZ	     1193182u
 #define CALIBRATE_MS 10u
 
 static volatile uint32_t *regs;
@@ -87,7 +87,7 @@ void lapic_calibrate(void)
 {
 	uint16_t count = PIT_HZ * CALIBRATE_MS / 1000;
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
-	outb(0x43, 0xb0);                       /* channel 2, lobyte/hibyte, mode 0 */
+	outb(0x43, 0xb0);			/* channel 2, lobyte/hibyte, mode 0 */
 	outb(0x42, count & 0xff);
 	outb(0x42, count >> 8);
 	wr(REG_TIMER_INIT, 0xffffffff);

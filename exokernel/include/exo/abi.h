@@ -66,15 +66,15 @@
 	X(26, pct_reply, 4, uint64_t, w0, uint64_t, w1, uint64_t, w2, uint64_t, w3)              \
 	X(27, pct_accept, 1, uint64_t, policy)                                                   \
 	X(28, pct_wait, 0)                                                                       \
-	X(29, yield, 1, uint64_t, envid)                                                          \
-	X(30, slice_alloc, 2, uint64_t, cpu, uint64_t, index)                                     \
-	X(31, slice_free, 1, uint64_t, slot)                                                      \
-	X(32, wait, 4, const struct exo_pred_term *, terms, uint64_t, nterms, uint64_t, flags,    \
-	  uint64_t, timeout_us)                                                                   \
-	X(33, revoke_request, 3, uint64_t, envid, uint64_t, nframes, uint64_t, deadline_us)       \
-	X(34, repossessed, 2, struct exo_repo_rec *, buf, uint64_t, max)                          \
-	X(35, frame_guarantee, 2, uint64_t, frame, uint64_t, on)                                  \
-	X(36, trace_read, 3, struct exo_trace_rec *, buf, uint64_t, max, uint64_t, after_seq)     \
+	X(29, yield, 1, uint64_t, envid)                                                         \
+	X(30, slice_alloc, 2, uint64_t, cpu, uint64_t, index)                                    \
+	X(31, slice_free, 1, uint64_t, slot)                                                     \
+	X(32, wait, 4, const struct exo_pred_term *, terms, uint64_t, nterms, uint64_t, flags,   \
+	  uint64_t, timeout_us)                                                                  \
+	X(33, revoke_request, 3, uint64_t, envid, uint64_t, nframes, uint64_t, deadline_us)      \
+	X(34, repossessed, 2, struct exo_repo_rec *, buf, uint64_t, max)                         \
+	X(35, frame_guarantee, 2, uint64_t, frame, uint64_t, on)                                 \
+	X(36, trace_read, 3, struct exo_trace_rec *, buf, uint64_t, max, uint64_t, after_seq)    \
 	X(37, ctx_create, 2, uint64_t, rip, uint64_t, rsp)
 
 /* One past the highest call number. */

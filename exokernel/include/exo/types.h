@@ -126,8 +126,8 @@ _Static_assert(sizeof(struct exo_env_info) == 64, "ABI: struct exo_env_info");
 /* CPU slices (exo_slice_alloc): each CPU has EXO_NSLOTS slots of
  * EXO_SLICE_US microseconds, served round-robin. A slot id is
  * (cpu << 8) | index. */
-#define EXO_NSLOTS 64
-#define EXO_SLICE_US 1000
+#define EXO_NSLOTS    64
+#define EXO_SLICE_US  1000
 #define EXO_SLICE_ANY 0xffffffffULL
 
 /* One term of a wakeup predicate (exo_wait): true when
@@ -140,42 +140,43 @@ struct exo_pred_term {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct exo_pred_term) == 32, "ABI: struct exo_pred_term");
-#define EXO_PRED_EQ 0
-#define EXO_PRED_NE 1
-#define EXO_PRED_LT 2
-#define EXO_PRED_LE 3
-#define EXO_PRED_GT 4
-#define EXO_PRED_GE 5
+#define EXO_PRED_EQ	   0
+#define EXO_PRED_NE	   1
+#define EXO_PRED_LT	   2
+#define EXO_PRED_LE	   3
+#define EXO_PRED_GT	   4
+#define EXO_PRED_GE	   5
 #define EXO_PRED_MAX_TERMS 8
 /* exo_wait flags: the terms are ANDed (default) or ORed. */
 #define EXO_PRED_ALL 0
 #define EXO_PRED_ANY 1
 /* exo_wait results. */
-#define EXO_WAKE_PRED 0    /* the predicate held */
+#define EXO_WAKE_PRED	 0 /* the predicate held */
 #define EXO_WAKE_TIMEOUT 1 /* the timeout passed first */
-#define EXO_WAKE_PCT 2     /* a protected control transfer arrived */
+#define EXO_WAKE_PCT	 2 /* a protected control transfer arrived */
 /* exo_wait timeout meaning "no timeout" (0 with terms means: just test). */
 #define EXO_WAIT_FOREVER (~0ULL)
 
 /* Upcall vectors (exo_upcall_frame.vector) besides exceptions 0-31. */
-#define EXO_UPCALL_PROLOGUE 0x101  /* a slice of ours begins */
-#define EXO_UPCALL_EPILOGUE 0x102  /* our slice ends: save, then exo_yield */
-#define EXO_UPCALL_REVOKE 0x103    /* give frames back: error = how many, fault_va = deadline (TSC) */
+#define EXO_UPCALL_PROLOGUE 0x101 /* a slice of ours begins */
+#define EXO_UPCALL_EPILOGUE 0x102 /* our slice ends: save, then exo_yield */
+/* give frames back: error = how many, fault_va = deadline (TSC) */
+#define EXO_UPCALL_REVOKE    0x103
 #define EXO_UPCALL_REPOSSESS 0x104 /* the kernel took frames: error = how many */
 
 /* Visible revocation (docs/revocation.md). */
-#define EXO_EPILOGUE_MAX_OVERRUNS 3 /* overruns of the epilogue bound before destruction */
-#define EXO_REVOKE_MAX_SLICES 10    /* a request's deadline in the target's own slices */
-#define EXO_GUARANTEED_FRAMES 16    /* frames per env never repossessed (exo_frame_guarantee) */
-#define EXO_REPO_RECORDS 64         /* repossession vector entries kept per env */
+#define EXO_EPILOGUE_MAX_OVERRUNS 3  /* overruns of the epilogue bound before destruction */
+#define EXO_REVOKE_MAX_SLICES	  10 /* a request's deadline in the target's own slices */
+#define EXO_GUARANTEED_FRAMES	  16 /* frames per env never repossessed (exo_frame_guarantee) */
+#define EXO_REPO_RECORDS	  64 /* repossession vector entries kept per env */
 
 /* One entry of an env's repossession vector (exo_repossessed). */
 struct exo_repo_rec {
-	uint64_t tsc;      /* when */
+	uint64_t tsc;	   /* when */
 	uint64_t resource; /* frame number, or slot id (cpu << 8 | index) */
-	uint64_t va;       /* where the frame was mapped in the env, 0 if nowhere */
-	uint32_t kind;     /* EXO_REPO_FRAME or EXO_REPO_SLICE */
-	uint32_t saved;    /* 0: contents discarded (swap blocks come with disks) */
+	uint64_t va;	   /* where the frame was mapped in the env, 0 if nowhere */
+	uint32_t kind;	   /* EXO_REPO_FRAME or EXO_REPO_SLICE */
+	uint32_t saved;	   /* 0: contents discarded (swap blocks come with disks) */
 };
 _Static_assert(sizeof(struct exo_repo_rec) == 32, "ABI: struct exo_repo_rec");
 #define EXO_REPO_FRAME 1
@@ -183,23 +184,23 @@ _Static_assert(sizeof(struct exo_repo_rec) == 32, "ABI: struct exo_repo_rec");
 
 /* One kernel trace event (exo_trace_read). */
 struct exo_trace_rec {
-	uint64_t seq;  /* 1, 2, 3, ... across the whole run */
+	uint64_t seq; /* 1, 2, 3, ... across the whole run */
 	uint64_t tsc;
 	uint32_t type; /* EXO_TRACE_* */
 	uint32_t cpu;
-	uint32_t env;  /* the environment concerned, 0 if none */
+	uint32_t env; /* the environment concerned, 0 if none */
 	uint32_t pad;
 	uint64_t a, b; /* per type, below */
 };
 _Static_assert(sizeof(struct exo_trace_rec) == 48, "ABI: struct exo_trace_rec");
-#define EXO_TRACE_SLICE 1       /* a tick: env ran (or 0: idle) in slot a */
-#define EXO_TRACE_WAKE 2        /* the CPU left HLT: a = interrupt vector */
-#define EXO_TRACE_REVOKE_REQ 3  /* request: a = frames asked, b = deadline TSC */
-#define EXO_TRACE_REVOKE_DONE 4 /* complied: a = frames returned, b = latency (TSC) */
-#define EXO_TRACE_REPOSSESS 5   /* abort: a = frames taken, b = latency (TSC) */
-#define EXO_TRACE_EPILOGUE 6    /* slice end: a = 0 yielded in time, 1 forced */
-#define EXO_TRACE_PRESSURE 7    /* allocation failed: a = frames asked of env */
-#define EXO_TRACE_RECORDS 8192  /* events the ring keeps */
+#define EXO_TRACE_SLICE	      1	   /* a tick: env ran (or 0: idle) in slot a */
+#define EXO_TRACE_WAKE	      2	   /* the CPU left HLT: a = interrupt vector */
+#define EXO_TRACE_REVOKE_REQ  3	   /* request: a = frames asked, b = deadline TSC */
+#define EXO_TRACE_REVOKE_DONE 4	   /* complied: a = frames returned, b = latency (TSC) */
+#define EXO_TRACE_REPOSSESS   5	   /* abort: a = frames taken, b = latency (TSC) */
+#define EXO_TRACE_EPILOGUE    6	   /* slice end: a = 0 yielded in time, 1 forced */
+#define EXO_TRACE_PRESSURE    7	   /* allocation failed: a = frames asked of env */
+#define EXO_TRACE_RECORDS     8192 /* events the ring keeps */
 
 /* Facts about the machine, read-only at EXO_USYSINFO. */
 struct exo_sysinfo {

@@ -44,11 +44,11 @@ static inline long exo_syscall6(uint64_t num, uint64_t a0, uint64_t a1, uint64_t
  * EXO_WORDS_n; the words fill the front of a six-word array whose missing
  * initialisers are zero, so one syscall helper serves every argument count.
  */
-#define EXO_STUB(num, name, nargs, ...)                                                \
-	static inline long exo_##name(EXO_PARAMS_##nargs(__VA_ARGS__))                 \
-	{                                                                              \
-		const uint64_t w[6] = { EXO_WORDS_##nargs(__VA_ARGS__) };              \
-		return exo_syscall6((num), w[0], w[1], w[2], w[3], w[4], w[5]);        \
+#define EXO_STUB(num, name, nargs, ...)                                         \
+	static inline long exo_##name(EXO_PARAMS_##nargs(__VA_ARGS__))          \
+	{                                                                       \
+		const uint64_t w[6] = { EXO_WORDS_##nargs(__VA_ARGS__) };       \
+		return exo_syscall6((num), w[0], w[1], w[2], w[3], w[4], w[5]); \
 	}
 EXO_CALLS(EXO_STUB)
 #undef EXO_STUB
