@@ -25,15 +25,16 @@ SECONDS ?= 60
 SEED ?= $(shell date +%s)
 CALLS ?= 0
 FUZZ_LONG_SECONDS ?= 900
+FUZZ_SMP ?= 1
 .PHONY: fuzz fuzz-long
 # SECONDS is bash's clock: keep it out of the runner's environment.
 fuzz: deps
 	@$(MAKE) --no-print-directory all
-	env -u SECONDS FUZZ_SEED=$(SEED) FUZZ_CALLS=$(CALLS) \
+	env -u SECONDS FUZZ_SMP=$(FUZZ_SMP) FUZZ_SEED=$(SEED) FUZZ_CALLS=$(CALLS) \
 		FUZZ_SECONDS=$(if $(filter 0,$(CALLS)),$(SECONDS),0) \
 		FUZZ_VERBOSE=$(if $(VERBOSE),v,) TEST_RUN_DIR=$(BUILD)/fuzz tools/run-tests.sh fuzz1
 fuzz-long: deps
 	@$(MAKE) --no-print-directory all
-	env -u SECONDS FUZZ_SEED=$(SEED) FUZZ_CALLS=0 FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) \
+	env -u SECONDS FUZZ_SMP=$(FUZZ_SMP) FUZZ_SEED=$(SEED) FUZZ_CALLS=0 FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) \
 		TEST_RUN_DIR=$(BUILD)/fuzz tools/run-tests.sh fuzz1
 test-long: fuzz-long
