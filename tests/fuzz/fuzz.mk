@@ -10,7 +10,7 @@
 #
 # A run is the integration test fuzz1 (tests/integration/fuzz1.test),
 # parameterised through FUZZ_SEED, FUZZ_CALLS, FUZZ_SECONDS and FUZZ_VERBOSE;
-# make test runs it, and fuzz1..fuzz4, with their fixed defaults.
+# make test runs fuzz1..fuzz4 with their fixed defaults.
 
 # All of tests/fuzz/*.c is one program, build/tests/fuzz.
 FUZZ_SRCS := $(wildcard tests/fuzz/*.c)

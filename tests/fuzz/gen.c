@@ -16,8 +16,11 @@
  * corrupt it), a synchronous PCT into a child that can never reply,
  * blocking forever in exo_wait or exo_cons_read, printing a random buffer.
  * Such arguments are rewritten (logged with FZ_F_GUARD) into the nearest
- * call that keeps the run going. Executable mappings into children are
- * not made, so no child ever runs code the fuzzer did not write.
+ * call that keeps the run going. Children get no executable mappings, so
+ * none runs code the fuzzer did not write, and none of the frames we rely
+ * on, which the kernel would otherwise write upcall frames into. The
+ * guards look at the mappings when the call is built; nothing that could
+ * change them runs between building a call and making it.
  */
 #include <stdio.h>
 #include <string.h>
