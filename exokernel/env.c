@@ -449,22 +449,10 @@ int upcall_push(struct env *e, const struct entry_point *ep, uint64_t vector, ui
 		.rip = tf->rip,
 		.rsp = tf->rsp,
 		.rflags = tf->rflags,
-		.rax = tf->rax,
-		.rbx = tf->rbx,
-		.rcx = tf->rcx,
-		.rdx = tf->rdx,
-		.rsi = tf->rsi,
-		.rdi = tf->rdi,
-		.rbp = tf->rbp,
-		.r8 = tf->r8,
-		.r9 = tf->r9,
-		.r10 = tf->r10,
-		.r11 = tf->r11,
-		.r12 = tf->r12,
-		.r13 = tf->r13,
-		.r14 = tf->r14,
-		.r15 = tf->r15,
 	};
+#define COPY(r) f.r = tf->r;
+	TRAPFRAME_GPRS(COPY)
+#undef COPY
 	if (copy_to_user(e, sp, &f, sizeof(f)) < 0)
 		return -EXO_EFAULT;
 	tf->rip = ep->rip;

@@ -83,27 +83,15 @@ long sys_env_get_regs(uint64_t envid, struct exo_regs *regs)
 		return -EXO_EBUSY; /* running on another CPU: its registers are not here */
 	const struct trapframe *tf = &e->tf;
 	struct exo_regs r = {
-		.rax = tf->rax,
-		.rbx = tf->rbx,
-		.rcx = tf->rcx,
-		.rdx = tf->rdx,
-		.rsi = tf->rsi,
-		.rdi = tf->rdi,
-		.rbp = tf->rbp,
 		.rsp = tf->rsp,
-		.r8 = tf->r8,
-		.r9 = tf->r9,
-		.r10 = tf->r10,
-		.r11 = tf->r11,
-		.r12 = tf->r12,
-		.r13 = tf->r13,
-		.r14 = tf->r14,
-		.r15 = tf->r15,
 		.rip = tf->rip,
 		.rflags = tf->rflags,
 		.fs_base = e->fs_base,
 		.gs_base = e->gs_base,
 	};
+#define COPY(reg) r.reg = tf->reg;
+	TRAPFRAME_GPRS(COPY)
+#undef COPY
 	return copy_to_user(self(), (uint64_t)regs, &r, sizeof(r));
 }
 
@@ -123,10 +111,10 @@ long sys_env_set_regs(uint64_t envid, const struct exo_regs *regs)
 	if (e->status == EXO_ENV_BLOCKED || e->oncpu)
 		return -EXO_EBUSY;
 	struct trapframe *tf = &e->tf;
-	tf->rax = r.rax, tf->rbx = r.rbx, tf->rcx = r.rcx, tf->rdx = r.rdx;
-	tf->rsi = r.rsi, tf->rdi = r.rdi, tf->rbp = r.rbp, tf->rsp = r.rsp;
-	tf->r8 = r.r8, tf->r9 = r.r9, tf->r10 = r.r10, tf->r11 = r.r11;
-	tf->r12 = r.r12, tf->r13 = r.r13, tf->r14 = r.r14, tf->r15 = r.r15;
+#define COPY(reg) tf->reg = r.reg;
+	TRAPFRAME_GPRS(COPY)
+#undef COPY
+	tf->rsp = r.rsp;
 	tf->rip = r.rip;
 	tf->rflags = sb_rflags_sanitize(r.rflags);
 	e->fs_base = r.fs_base;

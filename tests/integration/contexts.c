@@ -87,16 +87,7 @@ static void main_role(void)
 
 	/* Parallel: us and the context in the same slice on different CPUs. */
 	n = exo_trace_read(tr, EXO_TRACE_RECORDS, seq0);
-	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
-	uint64_t slice = si->tsc_hz / 1000000 * EXO_SLICE_US;
-	int overlap = 0;
-	for (long i = 0; i < n && !overlap; i++)
-		for (long j = 0; j < n && !overlap; j++)
-			overlap = tr[i].type == EXO_TRACE_SLICE && tr[j].type == EXO_TRACE_SLICE &&
-				  tr[i].env == me && tr[j].env == (uint32_t)c &&
-				  tr[i].cpu != tr[j].cpu && tr[i].tsc < tr[j].tsc + slice &&
-				  tr[j].tsc < tr[i].tsc + slice;
-	CHECK(overlap);
+	CHECK(test_slices_overlap(tr, n, me, (uint32_t)c));
 
 	/* Destroy an env whose extra context spins on the other CPU. */
 	uint32_t v = test_find_env("ctx-victim");

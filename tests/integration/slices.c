@@ -83,16 +83,8 @@ static void sched(void)
 	uint64_t last_seq = tr[n - 1].seq;
 
 	/* Parallel: a slice of a on one CPU within a slice of b on the other. */
+	CHECK(test_slices_overlap(tr, n, a, b));
 	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
-	uint64_t slice = si->tsc_hz / 1000000 * EXO_SLICE_US;
-	int overlap = 0;
-	for (long i = 0; i < n && !overlap; i++)
-		for (long j = 0; j < n && !overlap; j++)
-			if (tr[i].type == EXO_TRACE_SLICE && tr[j].type == EXO_TRACE_SLICE &&
-			    tr[i].env == a && tr[j].env == b && tr[i].cpu != tr[j].cpu &&
-			    tr[i].tsc < tr[j].tsc + slice && tr[j].tsc < tr[i].tsc + slice)
-				overlap = 1;
-	CHECK(overlap);
 
 	/* Share: on each CPU, between a spinner's first and last slice there,
 	 * at least 90% of the slices are its own. */

@@ -47,6 +47,22 @@ static inline uint32_t test_find_env(const char *name)
 	return 0;
 }
 
+/* Does the slice trace tr[0..n) show env a and env b on different CPUs
+ * within one slice of each other (truly in parallel)? */
+static inline int test_slices_overlap(const struct exo_trace_rec *tr, long n, uint32_t a,
+				      uint32_t b)
+{
+	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
+	uint64_t slice = si->tsc_hz / 1000000 * EXO_SLICE_US;
+	for (long i = 0; i < n; i++)
+		for (long j = 0; j < n; j++)
+			if (tr[i].type == EXO_TRACE_SLICE && tr[j].type == EXO_TRACE_SLICE &&
+			    tr[i].env == a && tr[j].env == b && tr[i].cpu != tr[j].cpu &&
+			    tr[i].tsc < tr[j].tsc + slice && tr[j].tsc < tr[i].tsc + slice)
+				return 1;
+	return 0;
+}
+
 /* Sleep for us microseconds. */
 static inline void test_sleep_us(uint64_t us)
 {

@@ -86,6 +86,15 @@ struct trapframe {
 };
 _Static_assert(sizeof(struct trapframe) == 22 * 8, "trapframe layout is shared with asm");
 
+/* The general registers by name, for copying between a trap frame and the
+ * ABI's register structs (exo_regs, exo_upcall_frame), which use the same
+ * names: X(name) for each. rsp, rip and rflags are copied by hand. */
+/* clang-format off */
+#define TRAPFRAME_GPRS(X) \
+	X(rax) X(rbx) X(rcx) X(rdx) X(rsi) X(rdi) X(rbp) X(r8) X(r9) X(r10) X(r11) \
+	X(r12) X(r13) X(r14) X(r15)
+/* clang-format on */
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;
