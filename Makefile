@@ -19,7 +19,7 @@ EXTRA ?=
 # Debian packages everything below needs, in one list (tools/deps.sh).
 DEPS := qemu-system-x86 grub-pc-bin grub-common xorriso mtools libcunit1-dev \
 	newlib-source e2fsprogs cpio gnuplot-nox build-essential gdb \
-	clang-format cppcheck clang-tidy acpica-tools
+	clang-format cppcheck clang-tidy acpica-tools qemu-utils
 
 CC := gcc
 LD := ld
@@ -29,7 +29,7 @@ WARN := -Wall -Wextra -Werror
 Q := $(if $(V),,@)
 
 .DEFAULT_GOAL := all
-.PHONY: all deps run test check gdb iso clean format format-check test-long
+.PHONY: all deps run test check gdb iso clean format format-check test-long host-tools
 .SUFFIXES:
 .SECONDARY:
 
@@ -146,7 +146,13 @@ FIRST ?= prompt
 $(ISO): $(KERNEL) $(APP_BINS) tools/mkiso.sh
 	tools/mkiso.sh $@ $(KERNEL) "" $(BUILD)/apps/$(FIRST)
 
-all: $(KERNEL) $(APP_BINS) $(TEST_PROGS) $(BAD_ELFS) $(ISO)
+# Host tools (tools/*.mk add themselves to HOST_TOOLS): built with the
+# same hardware-free sources the kernel uses.
+HOST_TOOLS :=
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iexokernel/include -Isecure-bindings
+
+all: $(KERNEL) $(APP_BINS) $(TEST_PROGS) $(BAD_ELFS) $(ISO) host-tools
+host-tools: $$(HOST_TOOLS)
 iso: $(ISO)
 
 # ---------------------------------------------------------------- commands
@@ -181,7 +187,7 @@ $(BUILD)/unit/run-tests-san: $(UNIT_SRCS) $(wildcard tests/unit/*.h secure-bindi
 		-o $@ $(UNIT_SRCS) -lcunit
 
 check: deps
-	$(MAKE) $(BUILD)/unit/run-tests $(BUILD)/unit/run-tests-san
+	$(MAKE) $(BUILD)/unit/run-tests $(BUILD)/unit/run-tests-san host-tools
 	tools/run-tests.sh --unit-only
 
 test: deps
@@ -198,6 +204,7 @@ format-check:
 clean:
 	rm -rf $(BUILD)/kernel $(BUILD)/user $(BUILD)/apps $(BUILD)/tests $(BUILD)/unit $(BUILD)/iso* $(ISO)
 
+include $(filter-out tools/revoke-lab.mk,$(wildcard tools/*.mk))
 include tools/revoke-lab.mk
 include bench/bench.mk
 include tests/fuzz/fuzz.mk

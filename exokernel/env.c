@@ -5,6 +5,7 @@
  * each time a slot is reused, so a stale id never names a newer env.
  */
 #include "kernel.h"
+#include "block.h"
 #include "env.h"
 #include "pmap.h"
 #include "revoke.h"
@@ -163,6 +164,13 @@ static void settle_frames(uint32_t id)
 		if (f->owner != id)
 			continue;
 		assert(f->owner_refs == 0);
+		if (frame_pinned(fn)) {
+			/* Under DMA: nobody else gets it until the transfer ends. */
+			while (f->grant_head != GRANT_NONE)
+				grant_revoke(f->grant_head);
+			frame_orphan(fn);
+			continue;
+		}
 		if (f->grants == 0) {
 			assert(f->refs == 0);
 			frame_release(&frames, fn);
@@ -241,6 +249,7 @@ void env_destroy(struct env *e, const char *why)
 	}
 	sched_env_gone(e);
 	revoke_env_gone(e);
+	block_env_gone(e);
 	for (unsigned i = 1; i < NENV; i++) {
 		struct env *x = &envs[i];
 		if (x->status == EXO_ENV_FREE || x == e)
@@ -510,7 +519,9 @@ static unsigned check_frame(uint64_t fn)
  * has rights on with at least the mapping's permissions; no free frame is
  * mapped or granted; each frame's reference counts equal the page-table
  * entries naming it, split between owner and grant holders; grant lists
- * are consistent and name live holders; nfree matches the table. Prints
+ * are consistent and name live holders; nfree matches the table; frames
+ * kept for DMA are still under DMA; the block layer's own checks
+ * (block_invariant_check) hold. Prints
  * each violation and returns how many there were.
  */
 unsigned env_invariant_check(void)
@@ -526,8 +537,13 @@ unsigned env_invariant_check(void)
 	for (uint64_t fn = 0; fn < frames.n; fn++) {
 		if (frames.f[fn].owner == FRAME_FREE)
 			nfree++;
+		if (frames.f[fn].owner == FRAME_DMA && !frame_pinned(fn)) {
+			kprintf("exo: invariant: frame 0x%lx kept for DMA that has ended\n", fn);
+			c.bad++;
+		}
 		c.bad += check_frame(fn);
 	}
+	c.bad += block_invariant_check();
 	if (nfree != frames.nfree) {
 		kprintf("exo: invariant: %lu free frames counted, table says %lu\n", nfree,
 			frames.nfree);

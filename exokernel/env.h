@@ -57,6 +57,7 @@ struct env {
 	uint32_t pct_caller; /* the env waiting for our reply, 0 if none */
 	uint32_t pct_callee; /* while BLOCK_PCT_REPLY: whom we wait for */
 	char name[24];
+	uint8_t disk_owner;	/* disk owner slot it attached to (exo_disk_attach), 0 none */
 	struct env *home;	/* for an extra execution context: its principal; else NULL */
 	unsigned oncpu;		/* index + 1 of the CPU running it, 0 if none */
 	bool dying;		/* destroyed while running elsewhere: that CPU frees it */
@@ -97,6 +98,7 @@ void env_make_runnable(struct env *e, uint64_t rax);
 void env_block(struct env *e, enum env_block reason);
 void sysinfo_publish(void);
 void sched_tick(void);
+void sched_check_waiters(void);
 void sched_env_gone(struct env *e);
 void put_prev_env(void);
 unsigned env_invariant_check(void);

@@ -19,6 +19,7 @@
 #define FRAME_FREE     0u	   /* owner of a free frame */
 #define FRAME_KERNEL   0xffffffffu /* kernel objects: page tables, env state */
 #define FRAME_RESERVED 0xfffffffeu /* not RAM, firmware, kernel image, boot modules */
+#define FRAME_DMA      0xfffffffdu /* a dead env's frame under DMA: freed when it ends */
 #define GRANT_NONE     0u	   /* end of a frame's grant list */
 
 /*

@@ -15,6 +15,7 @@
 #include "arch/x86_64/pic.h"
 #include "acpi.h"
 #include "acpi_tables.h"
+#include "block.h"
 #include "bootmem.h"
 #include "console.h"
 #include "env.h"
@@ -165,8 +166,9 @@ static void start_module(const struct mb2_module *m)
 		return;
 	}
 	/* The first program holds the root capability; later boot modules,
-	 * trusted by whoever wrote grub.cfg, get the console and the machine. */
-	e->rights = first_program ? EXO_RIGHTS_ALL : EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE;
+	 * trusted by whoever wrote grub.cfg, get the console, the machine and the disk. */
+	e->rights = first_program ? EXO_RIGHTS_ALL
+				  : EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE | EXO_RIGHT_DISK;
 	if (env_load_elf(e, phys_to_virt(m->start), m->end - m->start, argv, argc, &err) < 0) {
 		kprintf("exo: module %s refused: %s\n", name, err);
 		env_destroy(e, NULL);
@@ -237,6 +239,7 @@ void kmain(uint32_t magic, uint64_t mbi_pa)
 	acpi_init(mb.rsdp, mb.rsdp_len);
 	struct acpi_madt_info madt;
 	interrupts_init(&madt);
+	block_init(T_DISK, (uint8_t)cpus[0].apic_id);
 
 	for (unsigned i = 0; i < mb.nmods; i++)
 		start_module(&mb.mods[i]);

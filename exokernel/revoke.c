@@ -19,6 +19,7 @@
  */
 #include "kernel.h"
 #include "arch/x86_64/lapic.h"
+#include "block.h"
 #include "env.h"
 #include "grant.h"
 #include "pmap.h"
@@ -127,6 +128,8 @@ static void take_batch(struct env *e, unsigned n)
 static uint64_t repossess(struct env *e)
 {
 	uint64_t owed = e->revoke_want, taken = 0;
+	/* Frames under DMA cannot change hands: let the disk finish first. */
+	block_quiesce();
 	for (int pass = 0; pass < 2 && taken < owed; pass++) {
 		unsigned n = 0;
 		for (uint64_t fn = frames.n; fn-- > 0 && taken + n < owed;) {
@@ -208,7 +211,7 @@ long revoke_pressure(struct env *caller)
 	memset(owned, 0, sizeof(owned));
 	for (uint64_t fn = 0; fn < frames.n; fn++) {
 		uint32_t o = frames.f[fn].owner;
-		if (o != FRAME_FREE && o < FRAME_RESERVED)
+		if (o != FRAME_FREE && o < FRAME_DMA)
 			owned[o & (NENV - 1)]++;
 	}
 	struct env *victim = NULL;

@@ -219,8 +219,9 @@ static long eval_pred(struct env *e)
 	return any ? 0 : 1;
 }
 
-/* Check every waiter's predicate and timeout. */
-static void check_waiters(void)
+/* Check every waiter's predicate and timeout: on every slice tick, and
+ * whenever a device completion may have changed a word someone waits on. */
+void sched_check_waiters(void)
 {
 	uint64_t now = rdtsc();
 	for (unsigned i = 1; i < NENV && nwaiters; i++) {
@@ -247,7 +248,7 @@ void sched_tick(void)
 	struct env *e = c->env;
 	trace_event(EXO_TRACE_SLICE, e ? e->id : 0, c->id << 8 | cur_slot[c->id], 0);
 	if (nwaiters)
-		check_waiters();
+		sched_check_waiters();
 	if (nrevoking)
 		revoke_tick(e);
 	if (c->id == 0)

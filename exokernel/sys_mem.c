@@ -11,6 +11,7 @@
  * it builds, as fork does). docs/abi.md gives each call's errors.
  */
 #include "kernel.h"
+#include "block.h"
 #include "grant.h"
 #include "pmap.h"
 #include "revoke.h"
@@ -53,7 +54,7 @@ long sys_frame_free(uint64_t frame)
 		return -EXO_EINVAL;
 	struct frame *f = &frames.f[frame];
 	if (f->owner == my_id) {
-		if (f->owner_refs)
+		if (f->owner_refs || frame_pinned(frame))
 			return -EXO_EBUSY;
 		if (f->grants)
 			frame_pass_on(frame);
@@ -114,7 +115,7 @@ long sys_frame_transfer(uint64_t frame, uint64_t envid)
 	struct frame *f = &frames.f[frame];
 	if (f->owner != me()->id)
 		return -EXO_EPERM;
-	if (f->owner_refs)
+	if (f->owner_refs || frame_pinned(frame))
 		return -EXO_EBUSY;
 	if (to == me())
 		return 0;

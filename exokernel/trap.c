@@ -12,6 +12,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "console.h"
+#include "block.h"
 #include "env.h"
 #include "panic.h"
 #include "smp.h"
@@ -57,6 +58,8 @@ static void irq(uint64_t vector)
 		console_intr();
 		env_wake_console();
 	}
+	if (vector == T_DISK)
+		block_intr();
 	lapic_eoi();
 	if (vector == T_TIMER)
 		sched_tick();

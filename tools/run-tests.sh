@@ -41,7 +41,11 @@ note_unit() { # binary
 run_integration() {
 	local name=$1 spec=tests/integration/$1.test
 	local modules=() kargs="test" status=1 expect=() expect_any=() input="" timeout=$TEST_TIMEOUT
-	local smp=${SMP:-2}
+	local smp=${SMP:-2} disk="" boots=1
+	unset -f prepare
+	# disk=MIB: a virtio disk of MIB MiB formatted by tools/exodisk; a
+	# prepare function in the .test file may change it ($1 = the image).
+	# boots=N: boot N times on the same disk; the serial logs are joined.
 	# shellcheck source=/dev/null
 	. "$spec"
 	local dir=${TEST_RUN_DIR:-$B/tests}/$name.run
@@ -60,13 +64,28 @@ run_integration() {
 		failed=$((failed + 1)) failures+=("$name")
 		return
 	fi
-	local start=$SECONDS
-	printf '%b' "$input" | timeout -k 5 "$timeout" qemu-system-x86_64 \
-		-machine pc -accel "${ACCEL:-tcg}" -cpu max -smp "$smp" -m "${MEM:-512M}" \
-		-display none -no-reboot -monitor none -serial stdio \
-		-device isa-debug-exit,iobase=0xf4,iosize=4 \
-		-cdrom "$dir/test.iso" -boot d >"$dir/serial.log" 2>"$dir/qemu.err"
-	local rc=$?
+	local drive=()
+	if [ -n "$disk" ]; then
+		if ! $B/tools/exodisk format "$dir/disk.img" "$disk" >"$dir/disk.log" 2>&1 ||
+			{ declare -F prepare >/dev/null && ! prepare "$dir/disk.img" >>"$dir/disk.log" 2>&1; }; then
+			echo "FAIL $name: cannot prepare the disk"
+			cat "$dir/disk.log"
+			failed=$((failed + 1)) failures+=("$name")
+			return
+		fi
+		drive=(-drive "file=$dir/disk.img,if=virtio,format=raw")
+	fi
+	local start=$SECONDS rc boot
+	: >"$dir/serial.log"
+	for ((boot = 1; boot <= boots; boot++)); do
+		printf '%b' "$input" | timeout -k 5 "$timeout" qemu-system-x86_64 \
+			-machine pc -accel "${ACCEL:-tcg}" -cpu max -smp "$smp" -m "${MEM:-512M}" \
+			-display none -no-reboot -monitor none -serial stdio \
+			-device isa-debug-exit,iobase=0xf4,iosize=4 "${drive[@]}" \
+			-cdrom "$dir/test.iso" -boot d >>"$dir/serial.log" 2>"$dir/qemu.err"
+		rc=$?
+		[ "$rc" = "$status" ] || break
+	done
 	local why=""
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
 		why="timed out after ${timeout}s"
@@ -134,6 +153,29 @@ if [ ${#names[@]} = 0 ]; then
 		check_format
 	fi
 fi
+# Host tool tests: each tests/host/NAME.sh is one test, judged by its exit
+# status (it runs from the top of the tree, build/ already made).
+run_host() {
+	local name=$1 dir=${TEST_RUN_DIR:-$B/tests}/host-$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if RUN_DIR=$dir bash "tests/host/$name.sh" >"$dir/out.log" 2>&1; then
+		echo "PASS host/$name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL host/$name ($dir/out.log):"
+		tail -n 20 "$dir/out.log"
+		failed=$((failed + 1)) failures+=("host/$name")
+	fi
+}
+if [ ${#names[@]} = 0 ]; then
+	for f in tests/host/*.sh; do
+		[ -e "$f" ] || continue
+		n=${f##*/}
+		run_host "${n%.sh}"
+	done
+fi
+
 if [ $unit_only = 0 ]; then
 	if [ ${#names[@]} = 0 ]; then
 		for f in tests/integration/*.test; do

@@ -83,8 +83,8 @@ static const struct doc docs[FZ_NCALLS + 1] = {
 };
 
 static const char *const err_names[EXO_NERRORS + 1] = {
-	"ok",	  "EINVAL", "EFAULT", "EPERM",	"ENOMEM",  "EBADENV",
-	"ENOSYS", "EBUSY",  "EAGAIN", "ERANGE", "ENOTSUP", "other",
+	"ok",	 "EINVAL", "EFAULT", "EPERM",	"ENOMEM", "EBADENV", "ENOSYS",
+	"EBUSY", "EAGAIN", "ERANGE", "ENOTSUP", "EIO",	  "other",
 };
 
 /* [row][0] successes, [row][e] error e, [row][EXO_NERRORS] anything else. */

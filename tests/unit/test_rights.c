@@ -142,8 +142,8 @@ static void test_grant_perm_ok(void)
 
 /* The rights types.h defines, in the order subsets are numbered below. */
 static const uint32_t defined_rights[] = {
-	EXO_RIGHT_CONSOLE, EXO_RIGHT_MACHINE, EXO_RIGHT_GUEST,
-	EXO_RIGHT_REVOKE,  EXO_RIGHT_TRACE,   EXO_RIGHT_ROOT,
+	EXO_RIGHT_CONSOLE, EXO_RIGHT_MACHINE, EXO_RIGHT_GUEST, EXO_RIGHT_REVOKE,
+	EXO_RIGHT_TRACE,   EXO_RIGHT_DISK,    EXO_RIGHT_ROOT,
 };
 #define NSUBSETS (1u << ARRAY_SIZE(defined_rights))
 
@@ -228,8 +228,8 @@ static unsigned callers(uint32_t *out)
 	unsigned n = 0;
 	for (unsigned i = 0; i < NSUBSETS; i++)
 		out[n++] = subset(i);
-	out[n++] = 1u << 5;
-	out[n++] = EXO_RIGHT_ROOT | (1u << 5) | (1u << 30);
+	out[n++] = 1u << 6;
+	out[n++] = EXO_RIGHT_ROOT | (1u << 6) | (1u << 30);
 	out[n++] = UINT32_MAX;
 	return n;
 }
@@ -295,8 +295,8 @@ static void test_delegate_cases(void)
 	/* Malformed requests are EINVAL before any permission question. */
 	CU_ASSERT_EQUAL(sb_delegate_check(0, 0, false), -EXO_EINVAL);
 	CU_ASSERT_EQUAL(sb_delegate_check(EXO_RIGHTS_ALL, 0, true), -EXO_EINVAL);
-	CU_ASSERT_EQUAL(sb_delegate_check(0, 1u << 5, false), -EXO_EINVAL);
-	CU_ASSERT_EQUAL(sb_delegate_check(UINT32_MAX, 1u << 5, true), -EXO_EINVAL);
+	CU_ASSERT_EQUAL(sb_delegate_check(0, 1u << 6, false), -EXO_EINVAL);
+	CU_ASSERT_EQUAL(sb_delegate_check(UINT32_MAX, 1u << 6, true), -EXO_EINVAL);
 	CU_ASSERT_EQUAL(sb_delegate_check(EXO_RIGHTS_ALL, con | (1ULL << 32), true), -EXO_EINVAL);
 	/* A 64-bit request whose low 32 bits are fine is not truncated. */
 	CU_ASSERT_EQUAL(sb_delegate_check(UINT32_MAX, (1ULL << 32) | con, true), -EXO_EINVAL);

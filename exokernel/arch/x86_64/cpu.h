@@ -69,6 +69,7 @@ enum {
 	T_IPI_RESCHED = 0x41, /* another CPU made work, or wants our env gone */
 	T_IPI_TLB = 0x42,     /* TLB shootdown */
 	T_IPI_HALT = 0x43,    /* panic elsewhere: stop */
+	T_DISK = 0x44,	      /* virtio-blk queue completion (MSI-X) */
 	T_LAPIC_ERROR = 0xfe,
 	T_SPURIOUS = 0xff,
 };

@@ -75,10 +75,17 @@
 	X(34, repossessed, 2, struct exo_repo_rec *, buf, uint64_t, max)                         \
 	X(35, frame_guarantee, 2, uint64_t, frame, uint64_t, on)                                 \
 	X(36, trace_read, 3, struct exo_trace_rec *, buf, uint64_t, max, uint64_t, after_seq)    \
-	X(37, ctx_create, 2, uint64_t, rip, uint64_t, rsp)
+	X(37, ctx_create, 2, uint64_t, rip, uint64_t, rsp)                                       \
+	X(38, disk_info, 1, struct exo_disk_info *, info)                                        \
+	X(39, disk_attach, 2, const struct exo_disk_key *, key, uint64_t, flags)                 \
+	X(40, block_alloc, 2, uint64_t, block, uint64_t, flags)                                  \
+	X(41, block_free, 1, uint64_t, block)                                                    \
+	X(42, block_grant, 3, uint64_t, block, uint64_t, envid, uint64_t, perm)                  \
+	X(43, block_revoke, 2, uint64_t, block, uint64_t, envid)                                 \
+	X(44, disk_io, 2, const struct exo_disk_req *, reqs, uint64_t, count)
 
 /* One past the highest call number. */
-#define EXO_NCALLS 38
+#define EXO_NCALLS 45
 
 /*
  * Helpers to turn "type, name" pairs into parameter lists and argument

@@ -22,6 +22,7 @@ enum exo_error {
 	EXO_EAGAIN = 8,	  /* nothing to return now; the call would have to block */
 	EXO_ERANGE = 9,	  /* a length or count exceeds its documented limit */
 	EXO_ENOTSUP = 10, /* the machine lacks what the call needs (e.g. no ACPI S5) */
+	EXO_EIO = 11,	  /* the device reported an error; the data may be partly moved */
 	EXO_NERRORS
 };
 
@@ -40,6 +41,7 @@ static inline const char *exo_strerror(long e)
 		"try again",
 		"out of range",
 		"not supported",
+		"i/o error",
 	};
 	if (e < 0)
 		e = -e;

@@ -23,10 +23,11 @@
 #define EXO_RIGHT_GUEST	  (1u << 2)  /* create guest contexts (SVM) */
 #define EXO_RIGHT_REVOKE  (1u << 3)  /* ask other environments for resources back */
 #define EXO_RIGHT_TRACE	  (1u << 4)  /* read kernel traces */
+#define EXO_RIGHT_DISK	  (1u << 5)  /* attach to a disk owner (exo_disk_attach) */
 #define EXO_RIGHT_ROOT	  (1u << 31) /* the root capability: may delegate to any env */
 #define EXO_RIGHTS_ALL                                                                \
 	(EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE | EXO_RIGHT_GUEST | EXO_RIGHT_REVOKE | \
-	 EXO_RIGHT_TRACE | EXO_RIGHT_ROOT)
+	 EXO_RIGHT_TRACE | EXO_RIGHT_DISK | EXO_RIGHT_ROOT)
 
 /* Entry points an environment registers (exo_env_set_entry). */
 #define EXO_ENTRY_EXCEPTION 0 /* exceptions: rip = handler, rsp = exception stack top */
@@ -211,5 +212,54 @@ struct exo_sysinfo {
 	uint64_t tsc_hz;  /* TSC ticks per second, 0 if unknown */
 };
 _Static_assert(sizeof(struct exo_sysinfo) == 32, "ABI: struct exo_sysinfo");
+
+/*
+ * Disk blocks (docs/abi.md, docs/disk.md). Blocks are 4 KiB, named by their
+ * number on the disk; each belongs to a disk owner, a principal that
+ * outlives environments and is proven by a secret key.
+ */
+#define EXO_BLOCK_ANY	    (~0ULL) /* exo_block_alloc: any free block */
+#define EXO_DISK_KEY_BYTES  32	    /* a disk owner key */
+#define EXO_DISK_MAX_BLOCKS 16	    /* blocks one request moves */
+#define EXO_DISK_MAX_REQS   32	    /* requests one exo_disk_io call takes */
+#define EXO_DISK_CREATE	    1	    /* exo_disk_attach: register the key if unknown */
+
+/* exo_disk_attach's argument. */
+struct exo_disk_key {
+	uint8_t key[EXO_DISK_KEY_BYTES]; /* the secret; only its SHA-256 is stored */
+	char name[16];			 /* label for a new owner, NUL-padded */
+};
+_Static_assert(sizeof(struct exo_disk_key) == 48, "ABI: struct exo_disk_key");
+
+/* One request of exo_disk_io. */
+struct exo_disk_req {
+	uint32_t op;	    /* EXO_DISK_READ, EXO_DISK_WRITE or EXO_DISK_FLUSH */
+	uint32_t nblocks;   /* blocks, 1..EXO_DISK_MAX_BLOCKS; 0 for FLUSH */
+	uint64_t block;	    /* first block */
+	uint64_t va;	    /* page-aligned buffer of nblocks pages; 0 for FLUSH */
+	uint64_t status_va; /* 8-aligned int64 the kernel sets: 0 queued, 1 done, < 0 error */
+};
+_Static_assert(sizeof(struct exo_disk_req) == 32, "ABI: struct exo_disk_req");
+#define EXO_DISK_READ  0
+#define EXO_DISK_WRITE 1
+#define EXO_DISK_FLUSH 2
+
+/* exo_disk_info's result. */
+struct exo_disk_info {
+	uint64_t nblocks;    /* blocks the ownership region covers, 0 if no usable disk */
+	uint64_t data_start; /* first block an owner may hold */
+	uint64_t nfree;	     /* blocks free now */
+	uint64_t owned;	     /* blocks the caller's disk owner holds */
+	uint32_t owner;	     /* the caller's disk owner slot, 0 if not attached */
+	uint32_t flags;	     /* EXO_DISK_* below */
+	uint32_t fs_start;   /* the owner's placed image (tools/exodisk place), 0 none */
+	uint32_t fs_blocks;  /* its length in blocks */
+};
+_Static_assert(sizeof(struct exo_disk_info) == 48, "ABI: struct exo_disk_info");
+#define EXO_DISK_PRESENT  (1u << 0) /* a virtio block device was found */
+#define EXO_DISK_REGION	  (1u << 1) /* it holds a valid ownership region */
+#define EXO_DISK_FLUSHES  (1u << 2) /* it has a volatile cache that FLUSH empties */
+#define EXO_DISK_DAMAGED  (1u << 3) /* part of the region was refused at boot */
+#define EXO_DISK_READONLY (1u << 4) /* a region write failed: ownership is frozen */
 
 #endif

@@ -424,4 +424,20 @@ void exo_pct_forget(void);
 /* Write s to the console without stdio (exception.c). */
 void exo_cons_puts(const char *s);
 
+/* ------------------------------------------------------------ disk */
+
+/*
+ * Move nblocks (1..EXO_DISK_MAX_BLOCKS) 4 KiB blocks from block on between
+ * the disk and the page-aligned buffer va, and wait for the device:
+ * op EXO_DISK_READ or EXO_DISK_WRITE (exo_disk_io with one request, then
+ * exo_wait on its status word; a READ buffer is made privately writable
+ * first, see exo_prefault_write). Returns 0, or the error of exo_disk_io
+ * or of the transfer (-EXO_EIO); docs/abi.md lists them.
+ */
+long exo_disk_rw(uint32_t op, uint64_t block, uint32_t nblocks, void *va);
+
+/* Make every completed write and every ownership change durable
+ * (EXO_DISK_FLUSH). Returns 0 or a negative exo error. */
+long exo_disk_flush(void);
+
 #endif
