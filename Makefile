@@ -86,9 +86,11 @@ $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a: $(NEWLIB)/.stamp ;
 # ---------------------------------------------------------------- user
 # User programs: newlib's libc over libos/unix over libos/libexo.
 UCFLAGS := -std=gnu11 -nostdinc -isystem $(NEWLIB)/include -isystem $(GCCINC) \
-	-Iexokernel/include -Ilibos/libexo/include -Ilibos/unix/include \
+	-Iexokernel/include -Ilibos/libexo/include -Ilibos/unix/include -Isecure-bindings \
 	-mno-red-zone -fno-pic -fno-pie -fno-stack-protector -O2 -g $(WARN) -MMD -MP
-LIBEXO_SRCS := $(wildcard libos/libexo/*.c libos/libexo/*.S)
+# libexo carries the UDF library too, so a libOS can build and check the
+# programs it registers for its metadata types (docs/udf.md).
+LIBEXO_SRCS := $(wildcard libos/libexo/*.c libos/libexo/*.S) secure-bindings/udf.c
 LIBUNIX_SRCS := $(wildcard libos/unix/*.c libos/unix/*.S)
 LIBEXO := $(BUILD)/user/libexo.a
 LIBUNIX := $(BUILD)/user/libunix.a

@@ -23,6 +23,14 @@
  * owners' data; a crash can at most leave blocks freed since the last
  * flush still owned by their old owner (docs/disk.md bounds it).
  *
+ * Shared metadata follows XN: a libOS registers a metadata type with a UDF
+ * (secure-bindings/udf.h) that maps a metadata block's bytes to the blocks
+ * it references. Writing a metadata block is checked against the old
+ * contents: every block that appears must be the writer's own, unheld data
+ * (it becomes held: it cannot be freed while referenced), and every block
+ * that disappears goes back to its owner unheld. The bytes checked are the
+ * bytes written: the kernel copies them into its own page first.
+ *
  * Concurrency: everything here is protected by the kernel lock [K].
  * Region I/O (boot, commit) is synchronous and polls the queue with the
  * lock held: simple, and short (a commit is four ordered steps).
@@ -39,6 +47,7 @@
 #include "syscall.h"
 #include "uaccess.h"
 #include "uaddr.h"
+#include "udf.h"
 
 #define MAX_MAP_BLOCKS 2048u /* region map blocks the kernel keeps: disks up to ~8 GiB */
 #define BGRANTS	       512u  /* block grants, machine-wide */
@@ -83,6 +92,11 @@ static struct {
 	void *log[SB_DISK_LOG_BLOCKS]; /* bounce pages for a transaction */
 	struct bgrant grant[BGRANTS];
 	struct ioreq io[VBLK_SLOTS];
+	/* Metadata types: their programs, once a libOS registered them this
+	 * boot (the disk keeps only their hashes). */
+	struct sb_udf_insn *udf[SB_DISK_TYPE_SLOTS + 1];
+	uint32_t udf_len[SB_DISK_TYPE_SLOTS + 1];
+	void *old, *new; /* bounce pages for a metadata write */
 } d;
 
 /* ---------------------------------------------------------------- map */
@@ -101,6 +115,13 @@ static void set_entry(uint64_t b, uint32_t v)
 static struct sb_disk_owner *owner_slot(unsigned o)
 {
 	return &d.owners->owner[o - 1];
+}
+
+/* Whether an owner or type slot's hash marks it used (all zero: empty). */
+static bool slot_used(const uint8_t *hash)
+{
+	static const uint8_t zero[SB_DISK_HASH_BYTES];
+	return memcmp(hash, zero, sizeof(zero)) != 0;
 }
 
 /* Synchronous region I/O on one kernel page. */
@@ -280,7 +301,9 @@ void block_init(uint8_t vector, uint8_t apic_id)
 			return;
 	d.super = kalloc_page();
 	d.owners = kalloc_page();
-	if (!d.super || !d.owners)
+	d.old = kalloc_page();
+	d.new = kalloc_page();
+	if (!d.super || !d.owners || !d.old || !d.new)
 		return;
 	int r = region_io(VBLK_READ, 0, d.super);
 	if (r == 0)
@@ -321,7 +344,7 @@ void block_init(uint8_t vector, uint8_t apic_id)
 	count_blocks();
 	unsigned nowners = 0;
 	for (unsigned o = 1; o <= SB_DISK_OWNER_SLOTS; o++)
-		nowners += owner_slot(o)->hash[0] | owner_slot(o)->hash[1] ? 1 : 0;
+		nowners += slot_used(owner_slot(o)->hash) ? 1 : 0;
 	kprintf("exo: disk: %lu blocks, %lu free, %u owners%s\n", d.nblocks - d.super->data_start,
 		d.nfree, nowners, d.damaged ? ", part refused" : "");
 }
@@ -424,6 +447,144 @@ void block_quiesce(void)
 		vblk_intr();
 }
 
+/* One checked request, ready to queue. */
+struct checked {
+	unsigned op, n;
+	uint64_t block;
+	uint64_t fn[VBLK_MAX_SEGS + 1];
+	uint64_t status_pa;
+	bool fresh; /* a read of never-written blocks: zeros, no I/O */
+	bool meta;  /* a write of a metadata block: checked, synchronous */
+};
+
+static void set_status(uint64_t pa, int64_t v)
+{
+	*(volatile int64_t *)phys_to_virt(pa) = v;
+}
+
+/* ------------------------------------------------------------ metadata */
+
+/* UDF outputs and their difference (kernel lock held while in use). */
+static uint64_t set_old[SB_UDF_MAX_OUT], set_new[SB_UDF_MAX_OUT];
+static uint64_t appeared[SB_UDF_MAX_OUT], gone[SB_UDF_MAX_OUT];
+
+/* Run block b's UDF on the page buf, into set[0..*n), normalized.
+ * Returns 0, -EXO_EAGAIN (its type is not registered this boot) or
+ * -EXO_EINVAL (the program fails on these bytes). */
+static long udf_eval(uint64_t b, const void *buf, uint64_t *set, uint32_t *n)
+{
+	unsigned t = SB_DISK_ENTRY_TYPE(*entry(b));
+	*n = 0;
+	if (!d.udf[t])
+		return -EXO_EAGAIN;
+	if (sb_udf_run(d.udf[t], d.udf_len[t], buf, set, SB_UDF_MAX_OUT, n) < 0)
+		return -EXO_EINVAL;
+	sb_udf_set_normalize(set, n);
+	return 0;
+}
+
+/* Read metadata block b's current contents into buf (zeros if fresh,
+ * after every transfer in flight has finished) and run its UDF: the
+ * blocks it references now, into set_old. */
+static long udf_refs(uint64_t b, void *buf, uint32_t *n)
+{
+	block_quiesce();
+	if (*entry(b) & SB_DISK_FRESH)
+		memset(buf, 0, PAGE_SIZE);
+	else if (region_io(VBLK_READ, b, buf) < 0)
+		return -EXO_EIO;
+	return udf_eval(b, buf, set_old, n);
+}
+
+/*
+ * Write metadata block c->block from the caller's frame c->fn[0], checked
+ * (XN, SOSP'97): the kernel copies the bytes, runs the type's UDF on the
+ * old and the new contents, and allows the write only if every block that
+ * appears is a data block of the writer's own owner that nothing holds yet
+ * (it becomes held), and the block does not reference itself. Blocks that
+ * disappear are no longer held: they stay with their owner, who may free
+ * them. Done synchronously; *status is set before returning.
+ */
+static long metadata_write(const struct checked *c)
+{
+	unsigned me_o = owner_of(me());
+	uint32_t nold, nnew, na, ng;
+	long r = udf_refs(c->block, d.old, &nold);
+	if (r < 0)
+		return r;
+	memcpy(d.new, phys_to_virt(c->fn[0] << PAGE_SHIFT), PAGE_SIZE);
+	r = udf_eval(c->block, d.new, set_new, &nnew);
+	if (r < 0)
+		return r;
+	if (sb_udf_diff(set_old, nold, set_new, nnew, appeared, &na, gone, &ng) < 0)
+		return -EXO_EINVAL;
+	for (uint32_t i = 0; i < na; i++) {
+		uint64_t a = appeared[i];
+		uint32_t en = data_block(a) ? *entry(a) : 0;
+		if (!data_block(a) || a == c->block || SB_DISK_ENTRY_OWNER(en) != me_o ||
+		    (en & (SB_DISK_HELD | M_MEMBITS)))
+			return -EXO_EPERM;
+	}
+	for (uint32_t i = 0; i < na; i++)
+		set_entry(appeared[i], *entry(appeared[i]) | SB_DISK_HELD);
+	for (uint32_t i = 0; i < ng; i++)
+		if (data_block(gone[i]) && (*entry(gone[i]) & SB_DISK_HELD))
+			set_entry(gone[i], *entry(gone[i]) & ~SB_DISK_HELD);
+	r = region_io(VBLK_WRITE, c->block, d.new);
+	if (r == 0 && (*entry(c->block) & SB_DISK_FRESH))
+		set_entry(c->block, *entry(c->block) & ~SB_DISK_FRESH);
+	set_status(c->status_pa, r < 0 ? r : 1);
+	return 0;
+}
+
+long sys_disk_type(const void *uprog, uint64_t ninsn)
+{
+	struct env *e = me();
+	if (ninsn == 0 || ninsn > SB_UDF_MAX_INSNS)
+		return -EXO_EINVAL;
+	if (!d.region)
+		return -EXO_ENOTSUP;
+	if (!owner_of(e))
+		return -EXO_EPERM;
+	struct sb_udf_insn *prog = kalloc_page();
+	if (!prog)
+		return -EXO_ENOMEM;
+	uint64_t bytes = ninsn * sizeof(struct sb_udf_insn);
+	long r = copy_from_user(self(), prog, (uint64_t)uprog, bytes);
+	/* A type must own nothing when its block is all zeros (a fresh
+	 * metadata block), and the verifier must accept it. */
+	uint32_t n = 1;
+	memset(d.old, 0, PAGE_SIZE);
+	if (r == 0 &&
+	    (sb_udf_verify(prog, (uint32_t)ninsn, NULL) < 0 ||
+	     sb_udf_run(prog, (uint32_t)ninsn, d.old, set_old, SB_UDF_MAX_OUT, &n) < 0 || n != 0))
+		r = -EXO_EINVAL;
+	uint8_t h[SB_DISK_HASH_BYTES];
+	sb_sha256(prog, bytes, h);
+	int t = r == 0 ? sb_disk_type_find(d.owners, h) : 0;
+	if (r == 0 && t == 0) {
+		for (unsigned i = SB_DISK_TYPE_SLOTS; i >= 1; i--)
+			if (!slot_used(d.owners->type[i - 1].hash))
+				t = (int)i;
+		if (t == 0 || d.readonly)
+			r = d.readonly ? -EXO_EIO : -EXO_ENOMEM;
+		else {
+			struct sb_disk_type *ty = &d.owners->type[t - 1];
+			memcpy(ty->hash, h, sizeof(h));
+			ty->owner = owner_of(e);
+			ty->ninsn = (uint32_t)ninsn;
+			d.owners_dirty = true;
+		}
+	}
+	if (r < 0 || d.udf[t]) {
+		kfree_page(prog); /* refused, or this boot has it already */
+		return r < 0 ? r : t;
+	}
+	d.udf[t] = prog;
+	d.udf_len[t] = (uint32_t)ninsn;
+	return t;
+}
+
 /* ------------------------------------------------------------- calls */
 
 long sys_disk_info(struct exo_disk_info *uinfo)
@@ -470,15 +631,14 @@ long sys_disk_attach(const struct exo_disk_key *ukey, uint64_t flags)
 	sb_sha256(k.key, sizeof(k.key), h);
 	memset(&k, 0, sizeof(k.key)); /* the secret does not linger on the stack */
 	unsigned empty = 0;
-	static const uint8_t zero[SB_DISK_HASH_BYTES];
-	for (unsigned o = 1; o <= SB_DISK_OWNER_SLOTS; o++) {
-		if (memcmp(owner_slot(o)->hash, h, sizeof(h)) == 0) {
-			e->disk_owner = (uint8_t)o;
-			return o;
-		}
-		if (!empty && memcmp(owner_slot(o)->hash, zero, sizeof(zero)) == 0)
-			empty = o;
+	int found = sb_disk_owner_find(d.owners, h);
+	if (found > 0) {
+		e->disk_owner = (uint8_t)found;
+		return found;
 	}
+	for (unsigned o = SB_DISK_OWNER_SLOTS; o >= 1; o--)
+		if (!slot_used(owner_slot(o)->hash))
+			empty = o;
 	if (!(flags & EXO_DISK_CREATE))
 		return -EXO_EPERM;
 	if (!empty || d.readonly)
@@ -502,8 +662,10 @@ long sys_block_alloc(uint64_t block, uint64_t flags)
 {
 	struct env *e = me();
 	unsigned o = owner_of(e);
-	if (flags != 0 || (block != EXO_BLOCK_ANY && !data_block(block)))
+	if (flags > SB_DISK_TYPE_SLOTS || (block != EXO_BLOCK_ANY && !data_block(block)))
 		return d.region ? -EXO_EINVAL : -EXO_ENOTSUP;
+	if (flags && !d.udf[flags])
+		return -EXO_EINVAL; /* no such metadata type registered this boot */
 	if (!o)
 		return -EXO_EPERM;
 	if (d.readonly)
@@ -524,7 +686,7 @@ long sys_block_alloc(uint64_t block, uint64_t flags)
 	}
 	/* FRESH: reads give zeros until the owner writes it, so nothing a
 	 * previous owner left on the disk shows through. */
-	set_entry(block, SB_DISK_ENTRY(o, 0, SB_DISK_FRESH));
+	set_entry(block, SB_DISK_ENTRY(o, flags, SB_DISK_FRESH));
 	owner_slot(o)->nblocks++;
 	d.owners_dirty = true;
 	d.nfree--;
@@ -542,6 +704,17 @@ long sys_block_free(uint64_t block)
 		return -EXO_EPERM;
 	if (d.readonly)
 		return -EXO_EIO;
+	if (en & SB_DISK_HELD)
+		return -EXO_EBUSY; /* a metadata block references it */
+	if (SB_DISK_ENTRY_TYPE(en)) {
+		/* A metadata block goes only once it references nothing. */
+		uint32_t n;
+		long r = udf_refs(block, d.old, &n);
+		if (r < 0)
+			return r;
+		if (n)
+			return -EXO_EBUSY;
+	}
 	bgrants_drop(block);
 	set_entry(block, M_FREEING);
 	owner_slot(o)->nblocks--;
@@ -608,15 +781,6 @@ void block_env_gone(struct env *e)
 	}
 }
 
-/* One checked request, ready to queue. */
-struct checked {
-	unsigned op, n;
-	uint64_t block;
-	uint64_t fn[VBLK_MAX_SEGS + 1];
-	uint64_t status_pa;
-	bool fresh; /* a read of never-written blocks: zeros, no I/O */
-};
-
 /* Frame behind user page va in the caller's address space, if mapped and
  * the caller holds `need` on it (EXO_PERM_W if the device writes it). */
 static long user_frame(uint64_t va, uint16_t need)
@@ -672,17 +836,19 @@ static long check_req(const struct exo_disk_req *q, struct checked *c)
 	c->n = q->nblocks;
 	c->block = q->block;
 	c->fn[c->n] = (uint64_t)sfn;
+	c->meta = false;
+	for (unsigned i = 0; i < q->nblocks; i++)
+		if (SB_DISK_ENTRY_TYPE(*entry(q->block + i)))
+			c->meta = q->op == EXO_DISK_WRITE;
+	/* A metadata block is written alone, through the UDF check. */
+	if (c->meta && q->nblocks != 1)
+		return -EXO_EINVAL;
 	c->fresh = q->op == EXO_DISK_READ && fresh == c->n;
 	/* A read over written and never-written blocks together would show
 	 * stale data for the latter: refuse it; read them separately. */
 	if (q->op == EXO_DISK_READ && fresh && !c->fresh)
 		return -EXO_EINVAL;
 	return 0;
-}
-
-static void set_status(uint64_t pa, int64_t v)
-{
-	*(volatile int64_t *)phys_to_virt(pa) = v;
 }
 
 /* Queue (or complete) one checked request. Returns 0 or -EXO_EAGAIN. */
@@ -700,6 +866,8 @@ static long start_req(struct checked *c)
 		set_status(c->status_pa, r < 0 ? r : 1);
 		return 0;
 	}
+	if (c->meta)
+		return metadata_write(c);
 	if (c->fresh) {
 		for (unsigned i = 0; i < c->n; i++)
 			memset(phys_to_virt(c->fn[i] << PAGE_SHIFT), 0, PAGE_SIZE);
@@ -739,16 +907,21 @@ long sys_disk_io(const struct exo_disk_req *ureqs, uint64_t count)
 	if (!d.present)
 		return -EXO_ENOTSUP;
 	/* Every request is checked before any is queued: a bad one means
-	 * nothing moves. */
+	 * nothing moves. A metadata write comes alone (its check reads the
+	 * disk, so it is done when it runs). */
 	for (unsigned i = 0; i < count; i++) {
 		long r = check_req(&q[i], &c[i]);
 		if (r < 0)
 			return r;
+		if (c[i].meta && count != 1)
+			return -EXO_EINVAL;
 	}
 	/* Queue in order; stop when the device is full. */
-	for (unsigned i = 0; i < count; i++)
-		if (start_req(&c[i]) < 0)
-			return i ? (long)i : -EXO_EAGAIN;
+	for (unsigned i = 0; i < count; i++) {
+		long r = start_req(&c[i]);
+		if (r < 0)
+			return i ? (long)i : r;
+	}
 	return (long)count;
 }
 

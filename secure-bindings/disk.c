@@ -266,6 +266,11 @@ static bool slot_empty(const struct sb_disk_owner *w)
 	return all_zero(w->hash, sizeof(w->hash));
 }
 
+static bool type_empty(const struct sb_disk_type *t)
+{
+	return all_zero(t->hash, sizeof(t->hash));
+}
+
 int sb_disk_owners_check(const struct sb_disk_owners *o)
 {
 	unsigned i, j;
@@ -281,6 +286,33 @@ int sb_disk_owners_check(const struct sb_disk_owners *o)
 			if (memcmp(o->owner[i].hash, o->owner[j].hash, SB_DISK_HASH_BYTES) == 0)
 				return -SB_DISK_EDUP;
 	}
+	for (i = 0; i < SB_DISK_TYPE_SLOTS; i++) {
+		const struct sb_disk_type *t = &o->type[i];
+		if (type_empty(t))
+			continue;
+		for (j = i + 1; j < SB_DISK_TYPE_SLOTS; j++)
+			if (memcmp(t->hash, o->type[j].hash, SB_DISK_HASH_BYTES) == 0)
+				return -SB_DISK_EDUP;
+	}
+	for (i = 0; i < SB_DISK_TYPE_SLOTS; i++) {
+		const struct sb_disk_type *t = &o->type[i];
+		if (type_empty(t))
+			continue;
+		if (t->owner < 1 || t->owner > SB_DISK_OWNER_SLOTS ||
+		    slot_empty(&o->owner[t->owner - 1]) || t->ninsn < 1 || t->ninsn > 512 ||
+		    !all_zero(t->pad, sizeof(t->pad)))
+			return -SB_DISK_ETYPE;
+	}
+	return 0;
+}
+
+int sb_disk_type_find(const struct sb_disk_owners *o, const uint8_t hash[SB_DISK_HASH_BYTES])
+{
+	if (all_zero(hash, SB_DISK_HASH_BYTES))
+		return 0;
+	for (unsigned i = 0; i < SB_DISK_TYPE_SLOTS; i++)
+		if (memcmp(o->type[i].hash, hash, SB_DISK_HASH_BYTES) == 0)
+			return (int)i + 1;
 	return 0;
 }
 
@@ -313,6 +345,9 @@ int sb_disk_entry_check(uint32_t e, uint64_t b, const struct sb_disk_super *s,
 		return -SB_DISK_EENTRY;
 	if (slot_empty(&o->owner[owner - 1]))
 		return -SB_DISK_EOWNER;
+	uint32_t type = SB_DISK_ENTRY_TYPE(e);
+	if (type != 0 && (type > SB_DISK_TYPE_SLOTS || type_empty(&o->type[type - 1])))
+		return -SB_DISK_ETYPE;
 	return 0;
 }
 
@@ -380,7 +415,8 @@ const char *sb_disk_strerror(int err)
 		[SB_DISK_ERESERVED] = "region block not reserved in the map",
 		[SB_DISK_ECOUNT] = "log image count 0 or too large",
 		[SB_DISK_ETARGET] = "log target outside the owner table and map",
-		[SB_DISK_EDUP] = "two owner slots with the same hash",
+		[SB_DISK_EDUP] = "two owner (or type) slots with the same hash",
+		[SB_DISK_ETYPE] = "bad metadata type slot, or an entry naming an empty one",
 	};
 
 	/* Compare before negating: -INT_MIN does not exist. */

@@ -13,7 +13,8 @@
  * Layout, in 4 KiB blocks (docs/disk.md draws it):
  *
  *   0                        superblock (struct sb_disk_super)
- *   owner_start (= 1)        owner table (struct sb_disk_owners)
+ *   owner_start (= 1)        owner table (struct sb_disk_owners), which
+ *                            also holds the metadata type table
  *   map_start (= 2)          block map: map_blocks blocks of
  *                            SB_DISK_MAP_PER_BLOCK entries each
  *   log_start                redo log: one header block, then up to
@@ -50,7 +51,8 @@
 #define SB_DISK_VERSION	      1u
 #define SB_DISK_KEY_BYTES     32u   /* a disk owner key */
 #define SB_DISK_HASH_BYTES    32u   /* SHA-256 of a key */
-#define SB_DISK_OWNER_SLOTS   63u   /* owners 1..63; 0 means "no owner" */
+#define SB_DISK_OWNER_SLOTS   31u   /* owners 1..31; 0 means "no owner" */
+#define SB_DISK_TYPE_SLOTS    31u   /* metadata types 1..31; 0 means plain data */
 #define SB_DISK_MAP_PER_BLOCK 1023u /* map entries per map block */
 #define SB_DISK_LOG_MAX	      62u   /* images per transaction */
 #define SB_DISK_LOG_BLOCKS    (1u + SB_DISK_LOG_MAX)
@@ -58,12 +60,16 @@
 
 /*
  * One block-map entry (uint32_t), for each block of the disk:
- *   bits 0-7   owner: 0 free, 1..63 an owner slot, SB_DISK_RESERVED
- *   bits 8-15  metadata type (XN UDF type), 0 = plain data
+ *   bits 0-7   owner: 0 free, 1..31 an owner slot, SB_DISK_RESERVED
+ *   bits 8-15  metadata type: 0 plain data, 1..31 a metadata block whose
+ *              contents the type's UDF interprets (XN; docs/udf.md)
  *   bit 16     SB_DISK_FRESH: not written since it was allocated; the
  *              kernel reads it as zeros, so an owner never sees what a
  *              previous owner left there
- *   bits 17-31 0
+ *   bit 17     SB_DISK_HELD: a metadata block references it (its UDF
+ *              emits it); its owner keeps it but cannot free it until a
+ *              metadata write drops the reference
+ *   bits 18-31 0
  * Blocks below data_start, and map entries past nblocks, are
  * SB_DISK_RESERVED. A data block may also be reserved (taken out of use).
  * Encodings are canonical: a free entry is exactly 0 and a reserved one
@@ -72,10 +78,11 @@
  */
 #define SB_DISK_RESERVED	 0xffu
 #define SB_DISK_FRESH		 (1u << 16)
+#define SB_DISK_HELD		 (1u << 17)
 #define SB_DISK_ENTRY_OWNER(e)	 ((e)&0xffu)
 #define SB_DISK_ENTRY_TYPE(e)	 (((e) >> 8) & 0xffu)
 #define SB_DISK_ENTRY(o, t, f)	 ((uint32_t)(o) | (uint32_t)(t) << 8 | (f))
-#define SB_DISK_ENTRY_VALID_BITS 0x1ffffu
+#define SB_DISK_ENTRY_VALID_BITS 0x3ffffu
 
 /* Block 0. */
 struct sb_disk_super {
@@ -105,12 +112,29 @@ struct sb_disk_owner {
 };
 _Static_assert(sizeof(struct sb_disk_owner) == 64, "owner slot");
 
-/* Block owner_start. Slot i (1..63) is owner[i - 1]. */
+/*
+ * One metadata type slot (XN's registered UDFs): the type's program is
+ * identified by the SHA-256 of its instructions, so a libOS that registers
+ * the same program after a reboot gets the same type number back. The
+ * kernel keeps the program itself only in memory. All-zero hash: empty.
+ */
+struct sb_disk_type {
+	uint8_t hash[SB_DISK_HASH_BYTES]; /* SHA-256 of the program's bytes */
+	uint32_t owner;			  /* the owner slot that registered it */
+	uint32_t ninsn;			  /* its length in instructions */
+	uint8_t pad[24];		  /* 0 */
+};
+_Static_assert(sizeof(struct sb_disk_type) == 64, "type slot");
+
+/* Block owner_start. Owner slot i (1..31) is owner[i - 1], type slot t
+ * (1..31) is type[t - 1]. */
 struct sb_disk_owners {
 	uint64_t magic; /* SB_DISK_MAGIC */
 	uint8_t pad[52];
 	uint32_t crc; /* CRC-32C of every other byte: see sb_disk_seal */
 	struct sb_disk_owner owner[SB_DISK_OWNER_SLOTS];
+	struct sb_disk_type type[SB_DISK_TYPE_SLOTS];
+	uint8_t tail[64]; /* 0 */
 };
 _Static_assert(sizeof(struct sb_disk_owners) == SB_DISK_BLOCK, "owner table is one block");
 
@@ -146,7 +170,8 @@ enum sb_disk_error {
 	SB_DISK_ERESERVED, /* a region block is not reserved in the map */
 	SB_DISK_ECOUNT,	   /* log count 0 or > SB_DISK_LOG_MAX */
 	SB_DISK_ETARGET,   /* a log target outside the owner table and map */
-	SB_DISK_EDUP,	   /* two owner slots with the same hash */
+	SB_DISK_EDUP,	   /* two owner (or type) slots with the same hash */
+	SB_DISK_ETYPE,	   /* a bad type slot, or an entry naming an empty one */
 	SB_DISK_NERRORS
 };
 
@@ -207,7 +232,10 @@ int sb_disk_super_check(const struct sb_disk_super *s, uint64_t dev_blocks);
  * Check the owner table. In order:
  *   magic == SB_DISK_MAGIC                               else -SB_DISK_EMAGIC
  *   CRC (sb_disk_seal 'O')                               else -SB_DISK_ECRC
- *   no two non-empty slots with the same hash            else -SB_DISK_EDUP
+ *   no two non-empty owner slots with the same hash      else -SB_DISK_EDUP
+ *   no two non-empty type slots with the same hash       else -SB_DISK_EDUP
+ *   each non-empty type slot: owner 1..SB_DISK_OWNER_SLOTS
+ *   and non-empty, 1 <= ninsn <= 512, pad 0              else -SB_DISK_ETYPE
  * Does not check the nblocks counts (the map decides them) nor names,
  * flags and image extents (tools/exodisk checks those; the kernel
  * trusts only the map).
@@ -217,6 +245,9 @@ int sb_disk_owners_check(const struct sb_disk_owners *o);
 /* The slot (1..SB_DISK_OWNER_SLOTS) whose hash is hash[0..32), or 0 if
  * none is (an all-zero hash is never found: it marks an empty slot). */
 int sb_disk_owner_find(const struct sb_disk_owners *o, const uint8_t hash[SB_DISK_HASH_BYTES]);
+
+/* The same for the type slots (1..SB_DISK_TYPE_SLOTS). */
+int sb_disk_type_find(const struct sb_disk_owners *o, const uint8_t hash[SB_DISK_HASH_BYTES]);
 
 /*
  * Check one map entry e, that of block b, of the layout s against owner
@@ -228,6 +259,8 @@ int sb_disk_owner_find(const struct sb_disk_owners *o, const uint8_t hash[SB_DIS
  *   owner 0: e == 0                                      else -SB_DISK_EENTRY
  *   owner <= SB_DISK_OWNER_SLOTS                         else -SB_DISK_EENTRY
  *   owner's slot not empty                               else -SB_DISK_EOWNER
+ *   type 0, or <= SB_DISK_TYPE_SLOTS and its slot not
+ *   empty                                                else -SB_DISK_ETYPE
  * Returns 0 when all hold.
  */
 int sb_disk_entry_check(uint32_t e, uint64_t b, const struct sb_disk_super *s,

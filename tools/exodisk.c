@@ -423,7 +423,7 @@ static void stage_owners(struct region *r, const struct sb_disk_owners *want, co
 }
 
 /* Apply one map block m as map block i, keeping count[] (entries per
- * owner slot, index 1..63) in step. */
+ * owner slot, index 1..31) in step. */
 static void apply_map(struct region *r, uint64_t i, const struct sb_disk_map *m, uint64_t *count)
 {
 	for (uint32_t j = 0; j < SB_DISK_MAP_PER_BLOCK; j++) {

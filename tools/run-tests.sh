@@ -36,10 +36,31 @@ note_unit() { # binary
 	passed=$((passed + p)) failed=$((failed + f))
 }
 
+# run_script NAME: tests/integration/NAME.sh, a test that boots QEMU itself
+# (several times, on disks it prepares); judged by its exit status. It gets
+# RUN_DIR (its scratch directory) and TEST_TIMEOUT.
+run_script() {
+	local name=$1 dir=${TEST_RUN_DIR:-$B/tests}/$1.run start=$SECONDS
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if RUN_DIR=$dir TEST_TIMEOUT=$TEST_TIMEOUT bash "tests/integration/$name.sh" >"$dir/out.log" 2>&1; then
+		echo "PASS $name ($((SECONDS - start))s)"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name ($dir/out.log):"
+		tail -n 25 "$dir/out.log"
+		failed=$((failed + 1)) failures+=("$name")
+	fi
+}
+
 # run_integration NAME: build the ISO the .test file describes, boot it,
 # judge it.
 run_integration() {
 	local name=$1 spec=tests/integration/$1.test
+	if [ ! -e "$spec" ] && [ -e "tests/integration/$1.sh" ]; then
+		run_script "$1"
+		return
+	fi
 	local modules=() kargs="test" status=1 expect=() expect_any=() input="" timeout=$TEST_TIMEOUT
 	local smp=${SMP:-2} disk="" boots=1
 	unset -f prepare
@@ -178,9 +199,10 @@ fi
 
 if [ $unit_only = 0 ]; then
 	if [ ${#names[@]} = 0 ]; then
-		for f in tests/integration/*.test; do
+		for f in tests/integration/*.test tests/integration/*.sh; do
+			[ -e "$f" ] || continue
 			n=${f##*/}
-			names+=("${n%.test}")
+			names+=("${n%.*}")
 		done
 	fi
 	for n in "${names[@]}"; do

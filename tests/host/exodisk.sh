@@ -231,7 +231,7 @@ step "map entries naming an empty slot, undefined bits, an unreserved region blo
 pokemap d.img 12000 9
 pokemap d.img 12001 9
 pokemap d.img 12002 9
-pokemap d.img 13000 $((0x20001))
+pokemap d.img 13000 $((0x40001))
 pokemap d.img 3 0
 pokemap d.img 16384 0
 t 1 "$X" check d.img

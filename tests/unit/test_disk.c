@@ -250,13 +250,26 @@ static void set_slot(struct sb_disk_owners *o, unsigned slot, uint8_t tag)
 	snprintf(o->owner[slot - 1].name, sizeof(o->owner[slot - 1].name), "owner%u", slot);
 }
 
-/* Slots 1 and 3 taken, 2 and the rest empty. */
+/* Type slot t registered by owner slot 1 for a program "made of" tag. */
+static void set_type(struct sb_disk_owners *o, unsigned t, uint8_t tag)
+{
+	uint8_t prog[40];
+
+	memset(prog, tag, sizeof(prog));
+	sb_sha256(prog, sizeof(prog), o->type[t - 1].hash);
+	o->type[t - 1].owner = 1;
+	o->type[t - 1].ninsn = 5;
+}
+
+/* Owner slots 1 and 3 taken, 2 and the rest empty; type slots 1 and 2. */
 static struct sb_disk_owners *good_owners(void)
 {
 	struct sb_disk_owners *o = new_block();
 	o->magic = SB_DISK_MAGIC;
 	set_slot(o, 1, 0x11);
 	set_slot(o, 3, 0x33);
+	set_type(o, 1, 0x44);
+	set_type(o, 2, 0x55);
 	sb_disk_seal(o, 'O');
 	return o;
 }
@@ -411,13 +424,38 @@ static void test_owners_errors(void)
 
 	/* Two slots with one key, wherever they are. */
 	memcpy(t, o, BS);
-	memcpy(t->owner[62].hash, t->owner[2].hash, SB_DISK_HASH_BYTES);
+	memcpy(t->owner[30].hash, t->owner[2].hash, SB_DISK_HASH_BYTES);
 	sb_disk_seal(t, 'O');
 	CU_ASSERT_EQUAL(sb_disk_owners_check(t), -SB_DISK_EDUP);
 	memcpy(t, o, BS);
 	memcpy(t->owner[1].hash, t->owner[0].hash, SB_DISK_HASH_BYTES);
 	sb_disk_seal(t, 'O');
 	CU_ASSERT_EQUAL(sb_disk_owners_check(t), -SB_DISK_EDUP);
+	/* Two type slots with one program. */
+	memcpy(t, o, BS);
+	memcpy(t->type[30].hash, t->type[1].hash, SB_DISK_HASH_BYTES);
+	t->type[30].owner = 1;
+	t->type[30].ninsn = 5;
+	sb_disk_seal(t, 'O');
+	CU_ASSERT_EQUAL(sb_disk_owners_check(t), -SB_DISK_EDUP);
+	/* A type slot registered by nobody, by an empty slot, of no length,
+	 * too long, or with pad bytes set. */
+	const struct {
+		uint32_t owner, ninsn;
+		uint8_t pad;
+	} badtypes[] = { { 0, 5, 0 }, { 2, 5, 0 },   { 32, 5, 0 },
+			 { 1, 0, 0 }, { 1, 513, 0 }, { 1, 5, 1 } };
+	for (size_t i = 0; i < sizeof(badtypes) / sizeof(badtypes[0]); i++) {
+		memcpy(t, o, BS);
+		t->type[0].owner = badtypes[i].owner;
+		t->type[0].ninsn = badtypes[i].ninsn;
+		t->type[0].pad[23] = badtypes[i].pad;
+		sb_disk_seal(t, 'O');
+		CU_ASSERT_EQUAL(sb_disk_owners_check(t), -SB_DISK_ETYPE);
+	}
+	/* Find a type by its hash. */
+	CU_ASSERT_EQUAL(sb_disk_type_find(o, o->type[1].hash), 2);
+	CU_ASSERT_EQUAL(sb_disk_type_find(o, o->type[5].hash), 0); /* all zero: empty */
 	/* Empty slots all share the zero hash: not duplicates. */
 	memcpy(t, o, BS);
 	CU_ASSERT_EQUAL(sb_disk_owners_check(t), 0);
@@ -487,10 +525,10 @@ static void test_map_errors(void)
 	CU_ASSERT_EQUAL(bad, 3 * 1023);
 
 	/* Undefined bits, undefined owners, non-canonical free/reserved. */
-	CU_ASSERT_EQUAL(map_with(m0, 0, d, 1u << 17 | 1, s, o, &bad), -SB_DISK_EENTRY);
+	CU_ASSERT_EQUAL(map_with(m0, 0, d, 1u << 18 | 1, s, o, &bad), -SB_DISK_EENTRY);
 	CU_ASSERT_EQUAL(bad, d);
 	CU_ASSERT_EQUAL(map_with(m0, 0, d, 0x80000000u, s, o, &bad), -SB_DISK_EENTRY);
-	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_ENTRY(64, 0, 0), s, o, &bad), -SB_DISK_EENTRY);
+	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_ENTRY(32, 0, 0), s, o, &bad), -SB_DISK_EENTRY);
 	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_ENTRY(200, 0, 0), s, o, &bad), -SB_DISK_EENTRY);
 	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_ENTRY(0, 3, 0), s, o, &bad), -SB_DISK_EENTRY);
 	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_FRESH, s, o, &bad), -SB_DISK_EENTRY);
@@ -500,13 +538,19 @@ static void test_map_errors(void)
 			-SB_DISK_EENTRY);
 	CU_ASSERT_EQUAL(bad, d);
 	/* Defined forms of a data block are fine. */
-	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_ENTRY(3, 255, SB_DISK_FRESH), s, o, &bad), 0);
+	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_ENTRY(3, 2, SB_DISK_FRESH), s, o, &bad), 0);
+	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_ENTRY(3, 1, SB_DISK_HELD), s, o, &bad), 0);
+	/* Types that are not registered, or past the table. */
+	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_ENTRY(3, 5, 0), s, o, &bad), -SB_DISK_ETYPE);
+	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_ENTRY(3, 32, 0), s, o, &bad), -SB_DISK_ETYPE);
+	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_ENTRY(3, 255, 0), s, o, &bad), -SB_DISK_ETYPE);
+	CU_ASSERT_EQUAL(bad, d);
 	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_RESERVED, s, o, &bad), 0);
 
-	/* An entry naming an empty slot (2, and the last slot 63). */
+	/* An entry naming an empty slot (2, and the last slot 31). */
 	CU_ASSERT_EQUAL(map_with(m0, 0, d, SB_DISK_ENTRY(2, 0, 0), s, o, &bad), -SB_DISK_EOWNER);
 	CU_ASSERT_EQUAL(bad, d);
-	CU_ASSERT_EQUAL(map_with(m2, 2, 2099, SB_DISK_ENTRY(63, 0, 0), s, o, &bad),
+	CU_ASSERT_EQUAL(map_with(m2, 2, 2099, SB_DISK_ENTRY(31, 0, 0), s, o, &bad),
 			-SB_DISK_EOWNER);
 	CU_ASSERT_EQUAL(bad, 2099);
 
@@ -538,7 +582,7 @@ static void test_map_errors(void)
 	CU_ASSERT_EQUAL(bad, 800);
 
 	/* sb_disk_entry_check alone. */
-	CU_ASSERT_EQUAL(sb_disk_entry_check(SB_DISK_ENTRY(1, 7, 0), d, s, o), 0);
+	CU_ASSERT_EQUAL(sb_disk_entry_check(SB_DISK_ENTRY(1, 2, 0), d, s, o), 0);
 	CU_ASSERT_EQUAL(sb_disk_entry_check(SB_DISK_ENTRY(2, 0, 0), d, s, o), -SB_DISK_EOWNER);
 	CU_ASSERT_EQUAL(sb_disk_entry_check(1u << 31, 0, s, o), -SB_DISK_EENTRY);
 	CU_ASSERT_EQUAL(sb_disk_entry_check(SB_DISK_RESERVED, ~0ull, s, o), 0);

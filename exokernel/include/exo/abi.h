@@ -82,10 +82,11 @@
 	X(41, block_free, 1, uint64_t, block)                                                    \
 	X(42, block_grant, 3, uint64_t, block, uint64_t, envid, uint64_t, perm)                  \
 	X(43, block_revoke, 2, uint64_t, block, uint64_t, envid)                                 \
-	X(44, disk_io, 2, const struct exo_disk_req *, reqs, uint64_t, count)
+	X(44, disk_io, 2, const struct exo_disk_req *, reqs, uint64_t, count)                    \
+	X(45, disk_type, 2, const void *, prog, uint64_t, ninsn)
 
 /* One past the highest call number. */
-#define EXO_NCALLS 45
+#define EXO_NCALLS 46
 
 /*
  * Helpers to turn "type, name" pairs into parameter lists and argument
