@@ -43,8 +43,10 @@
 #include "frame.h"
 #include "grant.h"
 #include "pmap.h"
+#include "revoke.h"
 #include "rights.h"
 #include "syscall.h"
+#include "trace.h"
 #include "uaccess.h"
 #include "uaddr.h"
 #include "udf.h"
@@ -693,6 +695,17 @@ long sys_block_alloc(uint64_t block, uint64_t flags)
 	return (long)block;
 }
 
+/* Let go of owned block b: its grants end; it is free once that is on
+ * the disk. */
+static void free_block(uint64_t b)
+{
+	unsigned o = SB_DISK_ENTRY_OWNER(*entry(b));
+	bgrants_drop(b);
+	set_entry(b, M_FREEING);
+	owner_slot(o)->nblocks--;
+	d.owners_dirty = true;
+}
+
 long sys_block_free(uint64_t block)
 {
 	struct env *e = me();
@@ -715,10 +728,8 @@ long sys_block_free(uint64_t block)
 		if (n)
 			return -EXO_EBUSY;
 	}
-	bgrants_drop(block);
-	set_entry(block, M_FREEING);
-	owner_slot(o)->nblocks--;
-	d.owners_dirty = true;
+	free_block(block);
+	revoke_credit(e, RV_BLOCKS);
 	return 0;
 }
 
@@ -767,6 +778,76 @@ long sys_block_revoke(uint64_t block, uint64_t envid)
 		return -EXO_EPERM;
 	kmem_uncharge(g->issuer, sizeof(struct bgrant));
 	*g = (struct bgrant){ 0 };
+	return 0;
+}
+
+uint64_t block_count(void)
+{
+	return d.region ? d.nblocks - d.super->data_start : 0;
+}
+
+static bool in_swap(const struct env *e, uint64_t b)
+{
+	return b >= e->swap_first && b < e->swap_first + e->swap_count;
+}
+
+uint64_t block_repossess(struct env *e, uint64_t n)
+{
+	unsigned o = owner_of(e);
+	uint64_t taken = 0;
+	if (!o || !d.region || d.readonly)
+		return 0;
+	block_quiesce(); /* no transfer may be in flight on a block that goes */
+	for (uint64_t b = d.nblocks; b-- > d.super->data_start && taken < n;) {
+		uint32_t en = *entry(b);
+		if (SB_DISK_ENTRY_OWNER(en) != o || SB_DISK_ENTRY_TYPE(en) ||
+		    (en & (SB_DISK_HELD | M_MEMBITS)) || in_swap(e, b))
+			continue;
+		free_block(b);
+		repo_record(e, EXO_REPO_BLOCK, b, 0);
+		taken++;
+	}
+	/* Taken blocks are for someone else: make them free now. */
+	if (taken)
+		commit();
+	return taken;
+}
+
+uint64_t block_swap_out(struct env *e, uint64_t fn)
+{
+	while (e->swap_used < e->swap_count) {
+		uint64_t b = e->swap_first + e->swap_used++;
+		/* Still the owner's plain data? It may have been freed since. */
+		uint32_t en = data_block(b) ? *entry(b) : 0;
+		if (!data_block(b) || SB_DISK_ENTRY_OWNER(en) != owner_of(e) ||
+		    SB_DISK_ENTRY_TYPE(en) || (en & (SB_DISK_HELD | M_MEMBITS)))
+			continue;
+		if (vblk_sync(VBLK_WRITE, b, (uint64_t[]){ fn << PAGE_SHIFT }, 1) < 0)
+			return 0;
+		if (en & SB_DISK_FRESH)
+			set_entry(b, en & ~SB_DISK_FRESH);
+		trace_event(EXO_TRACE_SWAP, e->id, fn, b);
+		return b;
+	}
+	return 0;
+}
+
+long sys_swap_register(uint64_t first, uint64_t count)
+{
+	struct env *e = me();
+	if (count > EXO_SWAP_MAX)
+		return -EXO_ERANGE;
+	if (count && (!data_block(first) || count > d.nblocks - first))
+		return d.region ? -EXO_EINVAL : -EXO_ENOTSUP;
+	for (uint64_t b = first; b < first + count; b++) {
+		uint32_t en = *entry(b);
+		if (!owner_of(e) || SB_DISK_ENTRY_OWNER(en) != owner_of(e) ||
+		    SB_DISK_ENTRY_TYPE(en) || (en & (SB_DISK_HELD | M_MEMBITS)))
+			return -EXO_EPERM;
+	}
+	e->swap_first = count ? first : 0;
+	e->swap_count = (uint32_t)count;
+	e->swap_used = 0;
 	return 0;
 }
 

@@ -31,6 +31,19 @@ bool frame_pinned(uint64_t fn);
  * keeps it (owner FRAME_DMA) and frees it when the transfer ends. */
 void frame_orphan(uint64_t fn);
 
+/* Data blocks the region hands out (0 without a region). */
+uint64_t block_count(void);
+
+/* The abort protocol for blocks: take up to n blocks of e's disk owner
+ * (plain data, not held, not in e's swap area), highest numbers first,
+ * free them durably, record each in e's repossession vector. Returns how
+ * many were taken. */
+uint64_t block_repossess(struct env *e, uint64_t n);
+
+/* Frame fn of e is being repossessed: if e registered a swap area with a
+ * block left, write the frame there first. Returns that block, or 0. */
+uint64_t block_swap_out(struct env *e, uint64_t fn);
+
 /* e is being destroyed: its block grants (held and issued) go. */
 void block_env_gone(struct env *e);
 

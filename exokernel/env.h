@@ -34,6 +34,19 @@ enum env_block {
 	BLOCK_WAIT,	 /* in exo_wait, for its predicate or timeout */
 };
 
+/* An open visible-revocation request for one kind of resource (revoke.c). */
+struct revoke_req {
+	uint64_t want;	   /* units still asked for; 0 = no request open */
+	uint64_t asked;	   /* units asked by the open request */
+	uint64_t start;	   /* TSC when it was made */
+	uint64_t deadline; /* TSC at which the kernel repossesses */
+	uint32_t slices;   /* slices this env ran since it was told */
+	bool owed;	   /* the revocation upcall is still to be delivered */
+};
+#define RV_FRAMES 0 /* struct env.rv[]: frames */
+#define RV_BLOCKS 1 /* disk blocks of the env's disk owner */
+#define RV_KINDS  2
+
 struct entry_point {
 	uint64_t rip; /* 0 = not registered */
 	uint64_t rsp; /* top of its stack */
@@ -65,13 +78,10 @@ struct env {
 	uint32_t npred, pred_flags;
 	struct exo_pred_term pred[EXO_PRED_MAX_TERMS];
 	/* Visible revocation (revoke.c). */
-	uint64_t revoke_want;	  /* frames still asked for; 0 = no request open */
-	uint64_t revoke_asked;	  /* frames asked by the open request */
-	uint64_t revoke_start;	  /* TSC when it was made */
-	uint64_t revoke_deadline; /* TSC at which the kernel repossesses */
-	uint32_t revoke_slices;	  /* slices this env ran since the request */
-	bool revoke_owed;	  /* the revocation upcall is still to be delivered */
-	uint32_t repossess_owed;  /* frames taken that the env has not been told of */
+	struct revoke_req rv[RV_KINDS]; /* open requests: frames, blocks */
+	uint32_t repossess_owed;	/* units taken that the env has not been told of */
+	uint64_t swap_first;		/* swap area (exo_swap_register): first block */
+	uint32_t swap_count, swap_used; /* its length; blocks used so far */
 	uint64_t guaranteed[EXO_GUARANTEED_FRAMES]; /* never repossessed; 0 = empty */
 	uint32_t nrepo, repo_lost;		    /* repossession vector fill, records dropped */
 	struct exo_repo_rec repo[EXO_REPO_RECORDS];

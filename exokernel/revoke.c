@@ -15,6 +15,11 @@
  *    mappings, every grant and the holders' mappings) and frees it,
  *    records (frame, va, time) in T's repossession vector, and owes T an
  *    upcall at EXO_ENTRY_REPOSSESS.
+ * The same protocol serves disk blocks (exo_revoke_blocks): the request
+ * is for blocks of T's disk owner, T frees the ones it chooses
+ * (exo_block_free), and at the deadline the kernel takes the rest
+ * (block_repossess in block.c). A frame taken from an env that registered
+ * a swap area (exo_swap_register) is first written to its next swap block.
  * Every step is traced (trace.c).
  */
 #include "kernel.h"
@@ -31,52 +36,66 @@
 #define PRESSURE_MIN_FRAMES  16
 #define PRESSURE_DEADLINE_US 10000
 
-unsigned nrevoking; /* [K] environments with a request open */
+unsigned nrevoking; /* [K] requests open, both kinds */
 
-/* Open a request on t for nframes frames, due deadline_us from now. */
-void revoke_start(struct env *t, uint64_t nframes, uint64_t deadline_us)
+/* Trace event types per kind: request, complied, repossessed. */
+static const uint32_t trace_req[RV_KINDS] = { EXO_TRACE_REVOKE_REQ, EXO_TRACE_BREVOKE_REQ };
+static const uint32_t trace_done[RV_KINDS] = { EXO_TRACE_REVOKE_DONE, EXO_TRACE_BREVOKE_DONE };
+static const uint32_t trace_repo[RV_KINDS] = { EXO_TRACE_REPOSSESS, EXO_TRACE_BREPOSSESS };
+
+/* Open a request on t for n units of kind (RV_FRAMES, RV_BLOCKS), due
+ * deadline_us from now. */
+void revoke_start(struct env *t, unsigned kind, uint64_t n, uint64_t deadline_us)
 {
-	if (!t->revoke_want)
+	struct revoke_req *r = &t->rv[kind];
+	if (!r->want)
 		nrevoking++;
-	t->revoke_want = nframes;
-	t->revoke_asked = nframes;
-	t->revoke_start = rdtsc();
-	t->revoke_deadline = t->revoke_start + tsc_hz / 1000000 * deadline_us;
-	t->revoke_slices = 0;
-	t->revoke_owed = true;
-	trace_event(EXO_TRACE_REVOKE_REQ, t->id, nframes, t->revoke_deadline);
+	r->want = n;
+	r->asked = n;
+	r->start = rdtsc();
+	r->deadline = r->start + tsc_hz / 1000000 * deadline_us;
+	r->slices = 0;
+	r->owed = true;
+	trace_event(trace_req[kind], t->id, n, r->deadline);
 }
 
-static void close_request(struct env *e)
+static void close_request(struct env *e, unsigned kind)
 {
-	e->revoke_want = 0;
-	e->revoke_owed = false;
+	e->rv[kind].want = 0;
+	e->rv[kind].owed = false;
 	nrevoking--;
 }
 
-/* e let go of one frame it owned: it counts toward an open request. */
-void revoke_credit(struct env *e)
+/* e let go of one unit of kind it owned: it counts toward an open request. */
+void revoke_credit(struct env *e, unsigned kind)
 {
-	if (!e->revoke_want)
+	struct revoke_req *r = &e->rv[kind];
+	if (!r->want)
 		return;
-	if (--e->revoke_want == 0) {
-		trace_event(EXO_TRACE_REVOKE_DONE, e->id, e->revoke_asked,
-			    rdtsc() - e->revoke_start);
-		close_request(e);
+	if (--r->want == 0) {
+		trace_event(trace_done[kind], e->id, r->asked, rdtsc() - r->start);
+		close_request(e, kind);
 	}
 }
 
 /* Add one record to e's repossession vector (dropping it, counted, when
  * the vector is full). */
-void repo_record(struct env *e, uint32_t kind, uint64_t resource, uint64_t va)
+static void record(struct env *e, uint32_t kind, uint64_t resource, uint64_t va, uint64_t saved)
 {
 	if (e->nrepo == EXO_REPO_RECORDS) {
 		e->repo_lost++;
 		return;
 	}
-	e->repo[e->nrepo++] = (struct exo_repo_rec){
-		.tsc = rdtsc(), .resource = resource, .va = va, .kind = kind
-	};
+	e->repo[e->nrepo++] = (struct exo_repo_rec){ .tsc = rdtsc(),
+						     .resource = resource,
+						     .va = va,
+						     .kind = kind,
+						     .saved = (uint32_t)saved };
+}
+
+void repo_record(struct env *e, uint32_t kind, uint64_t resource, uint64_t va)
+{
+	record(e, kind, resource, va, 0);
 }
 
 static bool guaranteed(const struct env *e, uint64_t fn)
@@ -119,15 +138,17 @@ static void take_batch(struct env *e, unsigned n)
 		while (f->grant_head != GRANT_NONE)
 			grant_revoke(f->grant_head);
 		assert(f->refs == 0 && f->grants == 0);
+		uint64_t saved = block_swap_out(e, fn);
 		frame_release(&frames, fn);
-		repo_record(e, EXO_REPO_FRAME, fn, batch[i].va);
+		record(e, EXO_REPO_FRAME, fn, batch[i].va, saved);
 	}
 }
 
-/* The abort protocol: take what e still owes. Returns frames taken. */
-static uint64_t repossess(struct env *e)
+/* The abort protocol for frames: take what e still owes. Returns frames
+ * taken. */
+static uint64_t repossess_frames(struct env *e)
 {
-	uint64_t owed = e->revoke_want, taken = 0;
+	uint64_t owed = e->rv[RV_FRAMES].want, taken = 0;
 	/* Frames under DMA cannot change hands: let the disk finish first. */
 	block_quiesce();
 	for (int pass = 0; pass < 2 && taken < owed; pass++) {
@@ -148,10 +169,18 @@ static uint64_t repossess(struct env *e)
 		take_batch(e, n);
 		taken += n;
 	}
-	trace_event(EXO_TRACE_REPOSSESS, e->id, taken, rdtsc() - e->revoke_start);
-	e->repossess_owed += (uint32_t)taken;
-	close_request(e);
 	return taken;
+}
+
+/* The abort protocol: take what e still owes of kind, record it, owe e
+ * the repossession upcall, close the request. */
+static void repossess(struct env *e, unsigned kind)
+{
+	uint64_t taken =
+		kind == RV_FRAMES ? repossess_frames(e) : block_repossess(e, e->rv[kind].want);
+	trace_event(trace_repo[kind], e->id, taken, rdtsc() - e->rv[kind].start);
+	e->repossess_owed += (uint32_t)taken;
+	close_request(e, kind);
 }
 
 /* Each tick: count the running env's slices and repossess from every env
@@ -163,22 +192,26 @@ void revoke_tick(struct env *running)
 	/* Slices count from the moment the env has been told (or, with no
 	 * revocation entry, could have been): a request must not expire on
 	 * slices the env spent before it heard of it. */
-	if (running && running->revoke_want && !running->revoke_owed)
-		running->revoke_slices++;
+	for (unsigned k = 0; running && k < RV_KINDS; k++)
+		if (running->rv[k].want && !running->rv[k].owed)
+			running->rv[k].slices++;
 	uint64_t now = rdtsc();
 	for (unsigned i = 1; i < NENV && nrevoking; i++) {
 		struct env *e = &envs[i];
-		if (e->status != EXO_ENV_FREE && e->revoke_want &&
-		    (now >= e->revoke_deadline || e->revoke_slices >= EXO_REVOKE_MAX_SLICES))
-			repossess(e);
+		for (unsigned k = 0; k < RV_KINDS && e->status != EXO_ENV_FREE; k++) {
+			struct revoke_req *r = &e->rv[k];
+			if (r->want && (now >= r->deadline || r->slices >= EXO_REVOKE_MAX_SLICES))
+				repossess(e, k);
+		}
 	}
 }
 
-/* e is being destroyed: its open request goes with it. */
+/* e is being destroyed: its open requests go with it. */
 void revoke_env_gone(struct env *e)
 {
-	if (e->revoke_want)
-		close_request(e);
+	for (unsigned k = 0; k < RV_KINDS; k++)
+		if (e->rv[k].want)
+			close_request(e, k);
 }
 
 /* Before e returns to ring 3: deliver the revocation and repossession
@@ -188,11 +221,14 @@ void upcalls_deliver(struct env *e)
 {
 	if (e->home)
 		return; /* revocation speaks to the environment's own context */
-	const struct entry_point *rv = &e->entry[EXO_ENTRY_REVOKE];
-	if (e->revoke_owed && e->revoke_want &&
-	    (!rv->rip ||
-	     upcall_push(e, rv, EXO_UPCALL_REVOKE, e->revoke_want, e->revoke_deadline) == 0))
-		e->revoke_owed = false; /* no room now: tried again next time it runs */
+	static const uint64_t vector[RV_KINDS] = { EXO_UPCALL_REVOKE, EXO_UPCALL_REVOKE_BLOCKS };
+	const struct entry_point *ep = &e->entry[EXO_ENTRY_REVOKE];
+	for (unsigned k = 0; k < RV_KINDS; k++) {
+		struct revoke_req *r = &e->rv[k];
+		if (r->owed && r->want &&
+		    (!ep->rip || upcall_push(e, ep, vector[k], r->want, r->deadline) == 0))
+			r->owed = false; /* no room now: tried again next time it runs */
+	}
 	const struct entry_point *rp = &e->entry[EXO_ENTRY_REPOSSESS];
 	if (e->repossess_owed && rp->rip &&
 	    upcall_push(e, rp, EXO_UPCALL_REPOSSESS, e->repossess_owed, 0) == 0)
@@ -221,33 +257,47 @@ long revoke_pressure(struct env *caller)
 			victim = &envs[i];
 	if (!victim || owned[victim - envs] == 0)
 		return -EXO_ENOMEM;
-	if (!victim->revoke_want) {
+	if (!victim->rv[RV_FRAMES].want) {
 		uint64_t have = owned[victim - envs], n = have / 8;
 		if (n < PRESSURE_MIN_FRAMES)
 			n = PRESSURE_MIN_FRAMES;
 		if (n > have)
 			n = have;
 		trace_event(EXO_TRACE_PRESSURE, victim->id, n, caller->id);
-		revoke_start(victim, n, PRESSURE_DEADLINE_US);
+		revoke_start(victim, RV_FRAMES, n, PRESSURE_DEADLINE_US);
 	}
 	return -EXO_EAGAIN;
 }
 
-long sys_revoke_request(uint64_t envid, uint64_t nframes, uint64_t deadline_us)
+/* exo_revoke_request and exo_revoke_blocks: open a request of kind on
+ * envid for n units (at most max), due deadline_us from now. */
+static long request(unsigned kind, uint64_t envid, uint64_t n, uint64_t max, uint64_t deadline_us)
 {
 	if (!(me()->rights & EXO_RIGHT_REVOKE))
 		return -EXO_EPERM;
 	struct env *t = envid <= UINT32_MAX && envid ? env_lookup((uint32_t)envid) : NULL;
 	if (!t)
 		return -EXO_EBADENV;
-	if (nframes == 0 || nframes > frames.n || deadline_us > (1ull << 40))
+	if (t->home)
+		t = t->home; /* revocation speaks to the environment */
+	if (n == 0 || n > max || deadline_us > (1ull << 40))
 		return -EXO_EINVAL;
-	if (t->revoke_want)
-		return -EXO_EBUSY; /* one request at a time */
-	revoke_start(t, nframes, deadline_us);
+	if (t->rv[kind].want)
+		return -EXO_EBUSY; /* one request of a kind at a time */
+	revoke_start(t, kind, n, deadline_us);
 	if (t->oncpu && t != self())
 		lapic_ipi(cpus[t->oncpu - 1].apic_id, T_IPI_RESCHED); /* deliver it now */
 	return 0;
+}
+
+long sys_revoke_request(uint64_t envid, uint64_t nframes, uint64_t deadline_us)
+{
+	return request(RV_FRAMES, envid, nframes, frames.n, deadline_us);
+}
+
+long sys_revoke_blocks(uint64_t envid, uint64_t nblocks, uint64_t deadline_us)
+{
+	return request(RV_BLOCKS, envid, nblocks, block_count(), deadline_us);
 }
 
 long sys_repossessed(struct exo_repo_rec *buf, uint64_t max)

@@ -13,8 +13,8 @@ struct env;
 
 extern unsigned nrevoking;
 
-void revoke_start(struct env *t, uint64_t nframes, uint64_t deadline_us);
-void revoke_credit(struct env *e);
+void revoke_start(struct env *t, unsigned kind, uint64_t n, uint64_t deadline_us);
+void revoke_credit(struct env *e, unsigned kind);
 void revoke_tick(struct env *running);
 void revoke_env_gone(struct env *e);
 void upcalls_deliver(struct env *e);

@@ -60,7 +60,7 @@ long sys_frame_free(uint64_t frame)
 			frame_pass_on(frame);
 		else
 			frame_release(&frames, frame);
-		revoke_credit(me());
+		revoke_credit(me(), RV_FRAMES);
 		for (unsigned i = 0; i < EXO_GUARANTEED_FRAMES; i++)
 			if (me()->guaranteed[i] == frame)
 				me()->guaranteed[i] = 0;
@@ -128,7 +128,7 @@ long sys_frame_transfer(uint64_t frame, uint64_t envid)
 	}
 	f->owner = to->id;
 	f->owner_refs = refs;
-	revoke_credit(me());
+	revoke_credit(me(), RV_FRAMES);
 	for (unsigned i = 0; i < EXO_GUARANTEED_FRAMES; i++)
 		if (me()->guaranteed[i] == frame)
 			me()->guaranteed[i] = 0;

@@ -83,10 +83,12 @@
 	X(42, block_grant, 3, uint64_t, block, uint64_t, envid, uint64_t, perm)                  \
 	X(43, block_revoke, 2, uint64_t, block, uint64_t, envid)                                 \
 	X(44, disk_io, 2, const struct exo_disk_req *, reqs, uint64_t, count)                    \
-	X(45, disk_type, 2, const void *, prog, uint64_t, ninsn)
+	X(45, disk_type, 2, const void *, prog, uint64_t, ninsn)                                 \
+	X(46, revoke_blocks, 3, uint64_t, envid, uint64_t, nblocks, uint64_t, deadline_us)       \
+	X(47, swap_register, 2, uint64_t, first, uint64_t, count)
 
 /* One past the highest call number. */
-#define EXO_NCALLS 46
+#define EXO_NCALLS 48
 
 /*
  * Helpers to turn "type, name" pairs into parameter lists and argument

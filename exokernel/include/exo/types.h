@@ -163,7 +163,9 @@ _Static_assert(sizeof(struct exo_pred_term) == 32, "ABI: struct exo_pred_term");
 #define EXO_UPCALL_EPILOGUE 0x102 /* our slice ends: save, then exo_yield */
 /* give frames back: error = how many, fault_va = deadline (TSC) */
 #define EXO_UPCALL_REVOKE    0x103
-#define EXO_UPCALL_REPOSSESS 0x104 /* the kernel took frames: error = how many */
+#define EXO_UPCALL_REPOSSESS 0x104 /* the kernel took frames or blocks: error = how many */
+/* give disk blocks back: error = how many, fault_va = deadline (TSC) */
+#define EXO_UPCALL_REVOKE_BLOCKS 0x105
 
 /* Visible revocation (docs/revocation.md). */
 #define EXO_EPILOGUE_MAX_OVERRUNS 3  /* overruns of the epilogue bound before destruction */
@@ -176,12 +178,14 @@ struct exo_repo_rec {
 	uint64_t tsc;	   /* when */
 	uint64_t resource; /* frame number, or slot id (cpu << 8 | index) */
 	uint64_t va;	   /* where the frame was mapped in the env, 0 if nowhere */
-	uint32_t kind;	   /* EXO_REPO_FRAME or EXO_REPO_SLICE */
-	uint32_t saved;	   /* 0: contents discarded (swap blocks come with disks) */
+	uint32_t kind;	   /* EXO_REPO_FRAME, EXO_REPO_SLICE or EXO_REPO_BLOCK */
+	uint32_t saved;	   /* a frame's contents: 0 discarded, else the swap block holding them */
 };
 _Static_assert(sizeof(struct exo_repo_rec) == 32, "ABI: struct exo_repo_rec");
 #define EXO_REPO_FRAME 1
 #define EXO_REPO_SLICE 2
+#define EXO_REPO_BLOCK 3    /* resource: the block number; va 0 */
+#define EXO_SWAP_MAX   4096 /* blocks one swap area may hold (exo_swap_register) */
 
 /* One kernel trace event (exo_trace_read). */
 struct exo_trace_rec {
@@ -194,14 +198,18 @@ struct exo_trace_rec {
 	uint64_t a, b; /* per type, below */
 };
 _Static_assert(sizeof(struct exo_trace_rec) == 48, "ABI: struct exo_trace_rec");
-#define EXO_TRACE_SLICE	      1	   /* a tick: env ran (or 0: idle) in slot a */
-#define EXO_TRACE_WAKE	      2	   /* the CPU left HLT: a = interrupt vector */
-#define EXO_TRACE_REVOKE_REQ  3	   /* request: a = frames asked, b = deadline TSC */
-#define EXO_TRACE_REVOKE_DONE 4	   /* complied: a = frames returned, b = latency (TSC) */
-#define EXO_TRACE_REPOSSESS   5	   /* abort: a = frames taken, b = latency (TSC) */
-#define EXO_TRACE_EPILOGUE    6	   /* slice end: a = 0 yielded in time, 1 forced */
-#define EXO_TRACE_PRESSURE    7	   /* allocation failed: a = frames asked of env */
-#define EXO_TRACE_RECORDS     8192 /* events the ring keeps */
+#define EXO_TRACE_SLICE	       1    /* a tick: env ran (or 0: idle) in slot a */
+#define EXO_TRACE_WAKE	       2    /* the CPU left HLT: a = interrupt vector */
+#define EXO_TRACE_REVOKE_REQ   3    /* request: a = frames asked, b = deadline TSC */
+#define EXO_TRACE_REVOKE_DONE  4    /* complied: a = frames returned, b = latency (TSC) */
+#define EXO_TRACE_REPOSSESS    5    /* abort: a = frames taken, b = latency (TSC) */
+#define EXO_TRACE_EPILOGUE     6    /* slice end: a = 0 yielded in time, 1 forced */
+#define EXO_TRACE_PRESSURE     7    /* allocation failed: a = frames asked of env */
+#define EXO_TRACE_BREVOKE_REQ  8    /* block request: a = blocks asked, b = deadline TSC */
+#define EXO_TRACE_BREVOKE_DONE 9    /* complied: a = blocks returned, b = latency (TSC) */
+#define EXO_TRACE_BREPOSSESS   10   /* abort: a = blocks taken, b = latency (TSC) */
+#define EXO_TRACE_SWAP	       11   /* a repossessed frame saved: a = frame, b = swap block */
+#define EXO_TRACE_RECORDS      8192 /* events the ring keeps */
 
 /* Facts about the machine, read-only at EXO_USYSINFO. */
 struct exo_sysinfo {
