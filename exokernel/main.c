@@ -35,7 +35,7 @@ extern char _kernel_start_phys[], _kernel_end[];
 
 static struct mb2_info mb;
 static struct bootmem_range usable[64];
-static bool first_program = true;
+static struct env *first_program; /* the env of the first boot program */
 /* Published read-only at EXO_USYSINFO. */
 static union {
 	struct exo_sysinfo info;
@@ -145,6 +145,8 @@ static unsigned split_args(const char *cmdline, char *buf, size_t size, const ch
 	return argc;
 }
 
+static void publish_module(const char *name, const struct mb2_module *m);
+
 static void start_module(const struct mb2_module *m)
 {
 	char buf[256];
@@ -154,7 +156,8 @@ static void start_module(const struct mb2_module *m)
 	const char *err = NULL;
 	if (argc && strncmp(name, "data:", 5) == 0) {
 		kprintf("exo: data module %s (%lu bytes)\n", name + 5, m->end - m->start);
-		return; /* for a library OS to find */
+		publish_module(name + 5, m);
+		return;
 	}
 	if (m->end < m->start || m->end > KERNEL_PHYS_MAP_SIZE) {
 		kprintf("exo: module %s refused: bad module bounds\n", name);
@@ -167,14 +170,48 @@ static void start_module(const struct mb2_module *m)
 	}
 	/* The first program holds the root capability; later boot modules,
 	 * trusted by whoever wrote grub.cfg, get the console, the machine and the disk. */
-	e->rights = first_program ? EXO_RIGHTS_ALL
-				  : EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE | EXO_RIGHT_DISK;
+	e->rights = !first_program ? EXO_RIGHTS_ALL
+				   : EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE | EXO_RIGHT_DISK;
 	if (env_load_elf(e, phys_to_virt(m->start), m->end - m->start, argv, argc, &err) < 0) {
 		kprintf("exo: module %s refused: %s\n", name, err);
 		env_destroy(e, NULL);
 		return;
 	}
-	first_program = false;
+	if (!first_program)
+		first_program = e;
+}
+
+/* List data module NAME in the sysinfo page, for a libOS to find. */
+static void publish_module(const char *name, const struct mb2_module *m)
+{
+	struct exo_sysinfo *si = &sysinfo.info;
+	if (si->nmodules == EXO_MAX_MODULES || (m->start & (PAGE_SIZE - 1)) ||
+	    m->end > frames.n << PAGE_SHIFT) {
+		kprintf("exo: data module %s not published (unaligned, too many)\n", name);
+		return;
+	}
+	struct exo_module *x = &si->module[si->nmodules++];
+	for (unsigned i = 0; i < sizeof(x->name) - 1 && name[i]; i++)
+		x->name[i] = name[i];
+	x->frame = m->start >> PAGE_SHIFT;
+	x->bytes = m->end - m->start;
+}
+
+/* Give the data modules' frames to the first boot program: it owns them
+ * like any frame (maps them, grants them, frees them). */
+static void give_modules(void)
+{
+	struct exo_sysinfo *si = &sysinfo.info;
+	if (!first_program)
+		return;
+	si->owner = first_program->id;
+	for (unsigned i = 0; i < si->nmodules; i++) {
+		const struct exo_module *x = &si->module[i];
+		uint64_t n = ALIGN_UP(x->bytes, PAGE_SIZE) / PAGE_SIZE;
+		for (uint64_t f = x->frame; f < x->frame + n; f++)
+			if (frames.f[f].owner == FRAME_RESERVED)
+				frames.f[f].owner = first_program->id;
+	}
 }
 
 /*
@@ -243,6 +280,7 @@ void kmain(uint32_t magic, uint64_t mbi_pa)
 
 	for (unsigned i = 0; i < mb.nmods; i++)
 		start_module(&mb.mods[i]);
+	give_modules();
 	kernel_lock();
 	smp_start_aps(&madt);
 	sysinfo.info.ncpus = ncpus;

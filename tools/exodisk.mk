@@ -8,3 +8,11 @@ $(BUILD)/tools/exodisk: tools/exodisk.c secure-bindings/disk.c secure-bindings/d
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ tools/exodisk.c secure-bindings/disk.c
+
+# The disk owner key of the system's own libOS: made once, kept across
+# rebuilds (a new key would lose the blocks the old one owns), handed to
+# the first program as the data boot module /disk.key.
+DISK_KEY := $(BUILD)/disk.key
+HOST_TOOLS += $(DISK_KEY)
+$(DISK_KEY): | $(BUILD)/tools/exodisk
+	$(Q)$(BUILD)/tools/exodisk newkey $@

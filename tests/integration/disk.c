@@ -10,6 +10,9 @@
  *   "persist"  two boots on one disk: the first creates the owner, writes
  *              and flushes; the second proves it is the same owner with
  *              the key and finds its blocks and data.
+ *   "keyboot"  the first boot program: reads its disk owner key from the
+ *              data boot module /disk.key (build/disk.key) and attaches;
+ *   "keythief" a later program: sees the module listed but cannot map it.
  */
 #include <string.h>
 
@@ -297,9 +300,43 @@ static void persist(void)
 	test_pass();
 }
 
+/* The key comes in as a data boot module; only the first program owns it. */
+static void keyboot(void)
+{
+	const struct exo_module *m = exo_module_find("/disk.key");
+	CHECK(m != NULL);
+	CHECK_EQ(m->bytes, EXO_DISK_KEY_BYTES);
+	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
+	CHECK_EQ(si->owner, exo_env_id());
+	const uint8_t *key = exo_module_map(m, SHARED_VA);
+	CHECK(key != NULL);
+	struct exo_disk_key k = { .name = "from-module" };
+	memcpy(k.key, key, sizeof(k.key));
+	long slot = exo_disk_attach(&k, EXO_DISK_CREATE);
+	CHECK(slot > 0);
+	CHECK_EQ(exo_disk_attach(&k, 0), slot);
+	CHECK(exo_module_find("/no-such-module") == NULL);
+	test_wait_alone(10000); /* the thief has had its go */
+	test_pass();
+}
+
+static void keythief(void)
+{
+	const struct exo_module *m = exo_module_find("/disk.key");
+	CHECK(m != NULL);			     /* the list is public ... */
+	CHECK(exo_module_map(m, SHARED_VA) == NULL); /* ... the frames are not */
+	CHECK_EQ(exo_page_map(EXO_AS_SELF, SHARED_VA, m->frame, EXO_PERM_R), -EXO_EPERM);
+	CHECK_EQ(exo_frame_free(m->frame), -EXO_EPERM);
+	exo_env_destroy(EXO_ENV_SELF);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
+	if (strcmp(argv[0], "keyboot") == 0)
+		keyboot();
+	if (strcmp(argv[0], "keythief") == 0)
+		keythief();
 	if (strcmp(argv[0], "persist") == 0)
 		persist();
 	one_boot();

@@ -26,6 +26,11 @@ mb2_header:
 	.long MB2_ARCH_I386
 	.long mb2_header_end - mb2_header
 	.long -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+	/* module alignment tag (§3.1.10): modules start on page boundaries,
+	 * so a data module is whole frames a libOS can map */
+	.word 6
+	.word 0
+	.long 8
 	/* end tag */
 	.word 0
 	.word 0

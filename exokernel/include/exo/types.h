@@ -212,14 +212,29 @@ _Static_assert(sizeof(struct exo_trace_rec) == 48, "ABI: struct exo_trace_rec");
 #define EXO_TRACE_RECORDS      8192 /* events the ring keeps */
 
 /* Facts about the machine, read-only at EXO_USYSINFO. */
-struct exo_sysinfo {
-	uint64_t nframes; /* entries in the frame table at EXO_UFRAMES */
-	uint64_t nfree;	  /* free frames when last published (approximate) */
-	uint32_t ncpus;	  /* CPUs running */
-	uint32_t nenv;	  /* EXO_NENV */
-	uint64_t tsc_hz;  /* TSC ticks per second, 0 if unknown */
+/* A data boot module (command line "data:NAME"): whole frames from frame
+ * on, owned by the first boot program, which may map them or pass them on
+ * (a disk owner key, a file to import). */
+#define EXO_MAX_MODULES 32
+struct exo_module {
+	char name[48];	/* NAME, NUL-terminated (cut to 47 bytes) */
+	uint64_t frame; /* its first frame; the module is contiguous */
+	uint64_t bytes; /* its length */
 };
-_Static_assert(sizeof(struct exo_sysinfo) == 32, "ABI: struct exo_sysinfo");
+_Static_assert(sizeof(struct exo_module) == 64, "ABI: struct exo_module");
+
+struct exo_sysinfo {
+	uint64_t nframes;  /* entries in the frame table at EXO_UFRAMES */
+	uint64_t nfree;	   /* free frames when last published (approximate) */
+	uint32_t ncpus;	   /* CPUs running */
+	uint32_t nenv;	   /* EXO_NENV */
+	uint64_t tsc_hz;   /* TSC ticks per second, 0 if unknown */
+	uint32_t nmodules; /* data boot modules in module[] */
+	uint32_t owner;	   /* env id they were given to, 0 if none */
+	uint64_t pad[3];   /* 0 */
+	struct exo_module module[EXO_MAX_MODULES];
+};
+_Static_assert(sizeof(struct exo_sysinfo) == 64 + 64 * EXO_MAX_MODULES, "ABI: exo_sysinfo");
 
 /*
  * Disk blocks (docs/abi.md, docs/disk.md). Blocks are 4 KiB, named by their

@@ -440,4 +440,18 @@ long exo_disk_rw(uint32_t op, uint64_t block, uint32_t nblocks, void *va);
  * (EXO_DISK_FLUSH). Returns 0 or a negative exo error. */
 long exo_disk_flush(void);
 
+/* ------------------------------------------------------------ modules */
+
+/* The data boot module named name ("data:NAME" on its command line), as
+ * listed in the sysinfo window, or NULL. */
+const struct exo_module *exo_module_find(const char *name);
+
+/*
+ * Map data module m read-only at va (page-aligned; the pages must be free)
+ * and return va as a pointer, or NULL. Only the environment that owns the
+ * modules' frames (the first boot program, struct exo_sysinfo.owner) or
+ * one it granted them to can map them.
+ */
+const void *exo_module_map(const struct exo_module *m, uint64_t va);
+
 #endif
