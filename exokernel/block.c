@@ -664,8 +664,10 @@ long sys_block_alloc(uint64_t block, uint64_t flags)
 {
 	struct env *e = me();
 	unsigned o = owner_of(e);
+	if (!d.region)
+		return -EXO_ENOTSUP;
 	if (flags > SB_DISK_TYPE_SLOTS || (block != EXO_BLOCK_ANY && !data_block(block)))
-		return d.region ? -EXO_EINVAL : -EXO_ENOTSUP;
+		return -EXO_EINVAL;
 	if (flags && !d.udf[flags])
 		return -EXO_EINVAL; /* no such metadata type registered this boot */
 	if (!o)

@@ -13,6 +13,9 @@
  *   "keyboot"  the first boot program: reads its disk owner key from the
  *              data boot module /disk.key (build/disk.key) and attaches;
  *   "keythief" a later program: sees the module listed but cannot map it.
+ *   "region MODE"  boots on a region the test damaged on the host
+ *              (tests/integration/region_*.test) and checks the kernel's
+ *              safe state: MODE nosuper, noowners, damaged, replayed, torn.
  */
 #include <string.h>
 
@@ -330,9 +333,71 @@ static void keythief(void)
 	exo_env_destroy(EXO_ENV_SELF);
 }
 
+/* Attach with the key of data module /disk.key (build/disk.key). */
+static long attach_module_key(uint64_t flags)
+{
+	const struct exo_module *m = exo_module_find("/disk.key");
+	CHECK(m != NULL);
+	const uint8_t *key = exo_module_map(m, SHARED_VA);
+	CHECK(key != NULL);
+	struct exo_disk_key k = { .name = "unix" };
+	memcpy(k.key, key, sizeof(k.key));
+	CHECK_EQ(exo_page_unmap(EXO_AS_SELF, SHARED_VA), 0);
+	return exo_disk_attach(&k, flags);
+}
+
+static void region(const char *mode)
+{
+	struct exo_disk_info di;
+	CHECK_EQ(exo_disk_info(&di), 0);
+	CHECK(di.flags & EXO_DISK_PRESENT);
+	if (strcmp(mode, "nosuper") == 0 || strcmp(mode, "noowners") == 0) {
+		/* Refused whole: nothing works, nothing is written. */
+		CHECK_EQ(di.flags & EXO_DISK_REGION, 0);
+		CHECK_EQ(di.nblocks, 0);
+		CHECK_EQ(attach_module_key(EXO_DISK_CREATE), -EXO_ENOTSUP);
+		CHECK_EQ(exo_block_alloc(EXO_BLOCK_ANY, 0), -EXO_ENOTSUP);
+		volatile int64_t st = 77;
+		CHECK_EQ(io1(EXO_DISK_READ, 100, 1, (uint64_t)buf[0], &st), -EXO_ENOTSUP);
+	} else if (strcmp(mode, "damaged") == 0) {
+		/* Map block 1 (blocks 1023-2045) refused; the rest works. */
+		CHECK(di.flags & EXO_DISK_DAMAGED);
+		CHECK(attach_module_key(0) > 0); /* the owner table is fine */
+		CHECK_EQ(exo_block_alloc(1500, 0), -EXO_EBUSY);
+		CHECK_EQ(exo_block_alloc(1023, 0), -EXO_EBUSY);
+		CHECK_EQ(exo_block_alloc(2045, 0), -EXO_EBUSY);
+		CHECK_EQ(exo_disk_rw(EXO_DISK_READ, 1500, 1, buf[0]), -EXO_EPERM);
+		CHECK_EQ(exo_block_free(1500), -EXO_EPERM);
+		CHECK_EQ(exo_block_alloc(1022, 0), 1022);
+		CHECK_EQ(exo_block_alloc(2046, 0), 2046);
+		fill(buf[0], 2046);
+		CHECK_EQ(exo_disk_rw(EXO_DISK_WRITE, 2046, 1, buf[0]), 0);
+		CHECK_EQ(exo_disk_flush(), 0); /* commits map blocks 0 and 2 only */
+	} else if (strcmp(mode, "replayed") == 0) {
+		/* exodisk stopped after its log: the boot replayed it. */
+		CHECK(attach_module_key(0) > 0);
+		CHECK_EQ(exo_disk_info(&di), 0);
+		CHECK_EQ(di.owned, 5);
+		for (uint64_t b = 200; b < 205; b++)
+			CHECK_EQ(exo_block_alloc(b, 0), -EXO_EBUSY);
+	} else if (strcmp(mode, "torn") == 0) {
+		/* The same, with the log torn: not replayed, nothing changed. */
+		CHECK_EQ(attach_module_key(0), -EXO_EPERM);
+		CHECK(attach_module_key(EXO_DISK_CREATE) > 0);
+		CHECK_EQ(exo_disk_info(&di), 0);
+		CHECK_EQ(di.owned, 0);
+		CHECK_EQ(exo_block_alloc(200, 0), 200);
+	} else {
+		CHECK(0);
+	}
+	CHECK_EQ(exo_invariant_check(), 0);
+	test_pass();
+}
+
 int main(int argc, char **argv)
 {
-	(void)argc;
+	if (strcmp(argv[0], "region") == 0 && argc > 1)
+		region(argv[1]);
 	if (strcmp(argv[0], "keyboot") == 0)
 		keyboot();
 	if (strcmp(argv[0], "keythief") == 0)
