@@ -145,8 +145,10 @@ $(BAD_ELFS): $(BUILD)/apps/qemu-exit tools/mkbadelf.sh
 # ---------------------------------------------------------------- image
 ISO := $(BUILD)/exo.iso
 FIRST ?= prompt
-$(ISO): $(KERNEL) $(APP_BINS) tools/mkiso.sh
-	tools/mkiso.sh $@ $(KERNEL) "" $(BUILD)/apps/$(FIRST)
+# The first program gets the system's disk owner key as a data module
+# (tools/exodisk.mk makes build/disk.key once).
+$(ISO): $(KERNEL) $(APP_BINS) tools/mkiso.sh $(BUILD)/disk.key
+	tools/mkiso.sh $@ $(KERNEL) "" $(BUILD)/apps/$(FIRST) $(BUILD)/disk.key=data:/disk.key
 
 # Host tools (tools/*.mk add themselves to HOST_TOOLS): built with the
 # same hardware-free sources the kernel uses.
@@ -164,16 +166,25 @@ deps:
 # EXTRA=DIR: every file of DIR rides along as a data module named
 # data:/extra/FILE (until the root file system holds them under /extra).
 RUN_ISO := $(if $(EXTRA),$(BUILD)/exo-extra.iso,$(ISO))
+# The system's disk: made once, kept across runs (ownership lives on it;
+# `rm build/disk.img` starts afresh).
+DISK_IMG := $(BUILD)/disk.img
+DISK_MIB ?= 256
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(if $(EXTRA),tools/mkiso.sh $(RUN_ISO) $(KERNEL) "" $(BUILD)/apps/$(FIRST) \
+		$(BUILD)/disk.key=data:/disk.key \
 		$$(find $(EXTRA) -maxdepth 1 -type f -printf '%p=data:/extra/%f\n'))
-	tools/qemu.sh $(RUN_ISO) ACCEL=$(ACCEL) SMP=$(SMP) MEM=$(MEM)
+	@[ -e $(DISK_IMG) ] || $(BUILD)/tools/exodisk format $(DISK_IMG) $(DISK_MIB)
+	tools/qemu.sh $(RUN_ISO) ACCEL=$(ACCEL) SMP=$(SMP) MEM=$(MEM) -- \
+		-drive file=$(DISK_IMG),if=virtio,format=raw
 
 gdb: deps
 	@$(MAKE) --no-print-directory all
 	@echo "attach with: gdb $(KERNEL) -ex 'target remote :1234'"
-	tools/qemu.sh $(ISO) ACCEL=$(ACCEL) SMP=$(SMP) MEM=$(MEM) GDB=1
+	@[ -e $(DISK_IMG) ] || $(BUILD)/tools/exodisk format $(DISK_IMG) $(DISK_MIB)
+	tools/qemu.sh $(ISO) ACCEL=$(ACCEL) SMP=$(SMP) MEM=$(MEM) GDB=1 -- \
+		-drive file=$(DISK_IMG),if=virtio,format=raw
 
 # Host unit tests: every hardware-free source, twice — plain and with
 # AddressSanitizer + UndefinedBehaviorSanitizer.
