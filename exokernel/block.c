@@ -182,7 +182,9 @@ static int commit(void)
 			sb_disk_seal(d.log[1 + n], 'O');
 			targets[n++] = d.super->owner_start;
 		}
-		if (!last && d.map_dirty[i]) {
+		/* A map block refused at boot is never written back: the
+		 * disk keeps what it had, for exodisk reconcile to judge. */
+		if (!last && d.map_dirty[i] && !(d.map[i]->e[0] & M_DAMAGED)) {
 			struct sb_disk_map *img = d.log[1 + n];
 			for (unsigned k = 0; k < SB_DISK_MAP_PER_BLOCK; k++)
 				img->e[k] = d.map[i]->e[k] & ~M_MEMBITS;
