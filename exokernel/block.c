@@ -151,10 +151,14 @@ static int log_write(const uint64_t *targets, unsigned n)
 		h->target[i] = targets[i];
 	uint32_t crc = sb_disk_log_crc_begin(h);
 	for (unsigned i = 0; i < n; i++)
-		crc = sb_crc32c(crc, d.log[1 + i], SB_DISK_BLOCK);
+		crc = sb_disk_log_crc_image(crc, d.log[1 + i]);
 	h->crc = crc;
 	uint64_t ls = d.super->log_start;
-	int r = 0;
+	/* First make every write that completed before this commit durable:
+	 * the transaction may clear FRESH marks, and must never reach the
+	 * disk ahead of the data those blocks hold (the crash harness found
+	 * this: docs/crash.md). */
+	int r = vblk_sync(VBLK_FLUSH, 0, NULL, 0);
 	for (unsigned i = 0; i <= n && r == 0; i++)
 		r = region_io(VBLK_WRITE, ls + i, d.log[i]);
 	if (r == 0)
@@ -235,13 +239,15 @@ static void log_replay(void)
 		return;
 	}
 	uint32_t crc = sb_disk_log_crc_begin(h);
+	bool images_ok = true;
 	for (unsigned i = 0; i < h->count; i++) {
 		if (region_io(VBLK_READ, d.super->log_start + 1 + i, d.log[1 + i]) < 0)
 			return;
-		crc = sb_crc32c(crc, d.log[1 + i], SB_DISK_BLOCK);
+		crc = sb_disk_log_crc_image(crc, d.log[1 + i]);
+		images_ok = images_ok && sb_disk_log_image_ok(h, d.super, i, d.log[1 + i]);
 	}
 	d.seq = h->seq + 1;
-	if (crc != h->crc)
+	if (crc != h->crc || !images_ok)
 		return; /* torn: its transaction never reached home, nothing to do */
 	for (unsigned i = 0; i < h->count; i++)
 		if (region_io(VBLK_WRITE, h->target[i], d.log[1 + i]) < 0)

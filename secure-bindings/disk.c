@@ -401,6 +401,17 @@ uint32_t sb_disk_log_crc_begin(const struct sb_disk_log *l)
 	return sb_crc32c(c, b + at + 4, SB_DISK_BLOCK - at - 4);
 }
 
+uint32_t sb_disk_log_crc_image(uint32_t crc, const void *image)
+{
+	return sb_crc32c(crc, image, SB_DISK_BLOCK - 4);
+}
+
+bool sb_disk_log_image_ok(const struct sb_disk_log *l, const struct sb_disk_super *s, uint32_t i,
+			  const void *image)
+{
+	return i < l->count && sb_disk_crc_ok(image, l->target[i] == s->owner_start ? 'O' : 'M');
+}
+
 const char *sb_disk_strerror(int err)
 {
 	static const char *const msgs[SB_DISK_NERRORS] = {

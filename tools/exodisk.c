@@ -308,9 +308,12 @@ static int load(struct region *r, const char *path, bool writable)
 	r->img = xmalloc((size_t)r->log.count * BS);
 	pread_all(r->fd, r->img, (size_t)r->log.count * BS, (s->log_start + 1) * BS, path);
 	uint32_t c = sb_disk_log_crc_begin(&r->log);
-	for (uint32_t i = 0; i < r->log.count; i++)
-		c = sb_crc32c(c, r->img[i], BS);
-	if (c != r->log.crc) {
+	bool images_ok = true;
+	for (uint32_t i = 0; i < r->log.count; i++) {
+		c = sb_disk_log_crc_image(c, r->img[i]);
+		images_ok = images_ok && sb_disk_log_image_ok(&r->log, s, i, r->img[i]);
+	}
+	if (c != r->log.crc || !images_ok) {
 		r->log_state = LOG_TORN;
 		r->log_err = -SB_DISK_ECRC;
 		return 0;
@@ -355,7 +358,9 @@ static void replay(struct region *r)
 
 /*
  * One redo-log transaction: n (1..SB_DISK_LOG_MAX) sealed images for the
- * region blocks target[0..n). Images, then header, flush; home, flush.
+ * region blocks target[0..n). Flush (data written before, e.g. by place,
+ * is durable before the ownership that exposes it), images, then header,
+ * flush; home, flush.
  * The header's CRC covers the images, so a crash before the first flush
  * leaves a torn log that is never replayed, and the previous complete
  * transaction, whose images this one overwrote, was home already.
@@ -366,6 +371,7 @@ static void transaction(struct region *r, uint32_t n, const uint64_t *target, ui
 	uint64_t seq = r->log.magic == SB_DISK_LOG_MAGIC ? r->log.seq + 1 : 1;
 	uint32_t c;
 
+	flush(r->fd, r->path);
 	l->magic = SB_DISK_LOG_MAGIC;
 	l->seq = seq;
 	l->count = n;
@@ -377,7 +383,7 @@ static void transaction(struct region *r, uint32_t n, const uint64_t *target, ui
 		die("internal error: bad transaction");
 	c = sb_disk_log_crc_begin(l);
 	for (uint32_t i = 0; i < n; i++)
-		c = sb_crc32c(c, img[i], BS);
+		c = sb_disk_log_crc_image(c, img[i]);
 	l->crc = c;
 	pwrite_all(r->fd, l, BS, r->sb.log_start * BS, r->path);
 	flush(r->fd, r->path);

@@ -678,11 +678,13 @@ static void test_log_crc(void)
 	}
 	c = sb_disk_log_crc_begin(l);
 	for (uint32_t i = 0; i < n; i++)
-		c = sb_crc32c(c, img[i], BS);
+		c = sb_disk_log_crc_image(c, img[i]);
+	/* As the log sits on disk: header, then each image without its last
+	 * four bytes. */
 	memcpy(all, l, BS);
 	for (uint32_t i = 0; i < n; i++)
-		memcpy(all + (size_t)(1 + i) * BS, img[i], BS);
-	CU_ASSERT_EQUAL(c, sb_crc32c(0, all, (size_t)(1 + n) * BS));
+		memcpy(all + BS + (size_t)i * (BS - 4), img[i], BS - 4);
+	CU_ASSERT_EQUAL(c, sb_crc32c(0, all, BS + (size_t)n * (BS - 4)));
 
 	/* The crc field's own value does not enter the CRC. */
 	l->crc = c;
@@ -695,15 +697,53 @@ static void test_log_crc(void)
 	CU_ASSERT_NOT_EQUAL(sb_disk_log_crc_begin(l), sb_crc32c(0, all, BS));
 	/* A torn image (one changed byte) no longer matches. */
 	l->target[61] = 0;
-	img[2][4095] ^= 1;
+	img[2][4091] ^= 1;
 	c = sb_disk_log_crc_begin(l);
 	for (uint32_t i = 0; i < n; i++)
-		c = sb_crc32c(c, img[i], BS);
+		c = sb_disk_log_crc_image(c, img[i]);
 	CU_ASSERT_NOT_EQUAL(c, l->crc);
 	for (uint32_t i = 0; i < n; i++)
 		free(img[i]);
 	free(all);
 	free(l);
+	free(s);
+}
+
+/*
+ * Regression (found by the crash harness): a CRC-32C continued over a
+ * block that ends in its own CRC-32C comes out the same whatever the
+ * block holds, so a log CRC over whole map images could not tell a stale
+ * image from the right one. The log CRC leaves each image's last four
+ * bytes out, and each image must carry a valid CRC of its own.
+ */
+static void test_log_crc_sees_maps(void)
+{
+	struct sb_disk_super *s = good_super(NBLOCKS);
+	struct sb_disk_owners *o = good_owners();
+	struct sb_disk_log *l = good_log(s, 2);
+	struct sb_disk_map *a = good_map(0, s), *b = good_map(0, s);
+	b->e[503] = SB_DISK_ENTRY(1, 0, 0); /* was free */
+	sb_disk_seal(b, 'M');
+	uint32_t start = sb_disk_log_crc_begin(l);
+
+	/* The trap: whole sealed blocks give equal CRCs. */
+	CU_ASSERT_EQUAL(sb_crc32c(start, a, BS), sb_crc32c(start, b, BS));
+	/* What the log uses tells them apart. */
+	CU_ASSERT_NOT_EQUAL(sb_disk_log_crc_image(start, a), sb_disk_log_crc_image(start, b));
+
+	/* Each image's own CRC, by its target: owner table or map. */
+	l->target[0] = s->owner_start;
+	l->target[1] = s->map_start;
+	CU_ASSERT_TRUE(sb_disk_log_image_ok(l, s, 0, o));
+	CU_ASSERT_FALSE(sb_disk_log_image_ok(l, s, 0, a)); /* a map block is no owner table */
+	CU_ASSERT_TRUE(sb_disk_log_image_ok(l, s, 1, a));
+	b->crc ^= 1; /* its last sector torn: the rest new, the CRC old */
+	CU_ASSERT_FALSE(sb_disk_log_image_ok(l, s, 1, b));
+	CU_ASSERT_FALSE(sb_disk_log_image_ok(l, s, 2, a)); /* past count */
+	free(a);
+	free(b);
+	free(l);
+	free(o);
 	free(s);
 }
 
@@ -739,6 +779,7 @@ static CU_TestInfo disk_tests[] = {
 	{ "map block: every error", test_map_errors },
 	{ "log header: every error", test_log_errors },
 	{ "log CRC: incremental equals contiguous", test_log_crc },
+	{ "log CRC: sees map images; images' own CRCs", test_log_crc_sees_maps },
 	{ "messages", test_strerror },
 	CU_TEST_INFO_NULL,
 };
