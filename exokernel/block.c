@@ -751,6 +751,8 @@ long sys_block_grant(uint64_t block, uint64_t envid, uint64_t perm)
 	struct env *to = envid <= UINT32_MAX && envid ? env_lookup((uint32_t)envid) : NULL;
 	if (!to)
 		return -EXO_EBADENV;
+	if (to->home)
+		to = to->home; /* rights are the environment's, not a context's */
 	uint32_t en = *entry(block);
 	unsigned o = SB_DISK_ENTRY_OWNER(en);
 	if ((en & M_DAMAGED) || o == 0 || o != owner_of(e))
@@ -888,6 +890,7 @@ static long user_frame(uint64_t va, uint16_t need)
 static long check_req(const struct exo_disk_req *q, struct checked *c)
 {
 	struct env *e = me();
+	*c = (struct checked){ 0 }; /* c[] is static: nothing of a past call may stay */
 	if ((q->status_va & 7) || !sb_user_range_ok(q->status_va, 8))
 		return -EXO_EFAULT;
 	long sfn = user_frame(ALIGN_DOWN(q->status_va, PAGE_SIZE), EXO_PERM_W);

@@ -215,6 +215,7 @@ static void ctx_destroy(struct env *x)
 		return;
 	struct env *p = x->home;
 	sched_env_gone(x);
+	block_env_gone(x);
 	for (unsigned i = 1; i < NENV; i++)
 		if (envs[i].pct_caller == x->id)
 			envs[i].pct_caller = 0;

@@ -14,7 +14,10 @@
  *   - a mapping in our own space that does not read back from the
  *     page-table window exactly as asked (frame, W, NX, USER0);
  *   - a frame allocated to us that the frame table does not show as ours,
- *     a child the environment table does not show as ours.
+ *     a child the environment table does not show as ours;
+ *   - for the disk calls, a result the model of the disk (disk.c) does not
+ *     allow: a success against the victim's blocks or grants, a block or
+ *     owner slot given twice, an error no failing check explains.
  */
 #include "fuzz.h"
 
@@ -332,6 +335,16 @@ void fz_after(const struct fz_call *c, long r)
 				(unsigned long long)a[0], (unsigned long long)a[1]);
 		if (r >= 0)
 			fz.ctx = fz_ctx_id = (uint64_t)r; /* it destroys itself once it sees this */
+		break;
+	case 38:
+	case 39:
+	case 40:
+	case 41:
+	case 42:
+	case 43:
+	case 44:
+	case 45:
+		fz_disk_after(c, r); /* against the model of the disk */
 		break;
 	case 33:
 	case 36:

@@ -22,6 +22,9 @@ static const char *const names[EXO_NCALLS] = { EXO_CALLS(NAME) };
 #undef NAME
 _Static_assert(EXO_NCALLS >= FZ_NCALLS, "the fuzzer knows calls the ABI does not have");
 
+#define NO_DISK "the fuzz tests run with a formatted disk"
+#define FROZEN	"a read-only region needs a failing disk write"
+
 struct doc {
 	uint32_t errs;	 /* documented errors */
 	uint32_t skip;	 /* documented errors this set-up cannot or must not reach */
@@ -79,6 +82,21 @@ static const struct doc docs[FZ_NCALLS + 1] = {
 	[36] = { E(EPERM) | E(ERANGE) | E(EFAULT), E(ERANGE) | E(EFAULT),
 		 "needs EXO_RIGHT_TRACE, which the attacker must not hold", false },
 	[37] = { E(EINVAL) | E(ENOMEM), 0, NULL, true },
+	[38] = { E(EFAULT), 0, NULL, false },
+	[39] = { E(EINVAL) | E(EPERM) | E(EFAULT) | E(ENOTSUP) | E(ENOMEM), E(ENOTSUP), NO_DISK,
+		 false },
+	[40] = { E(EINVAL) | E(ENOTSUP) | E(EPERM) | E(EBUSY) | E(ENOMEM) | E(EIO),
+		 E(ENOTSUP) | E(EIO), NO_DISK "; " FROZEN, false },
+	[41] = { E(EINVAL) | E(ENOTSUP) | E(EPERM) | E(EBUSY) | E(EAGAIN) | E(EIO),
+		 E(ENOTSUP) | E(EAGAIN) | E(EIO),
+		 NO_DISK "; " FROZEN "; every type a block has was registered this boot", false },
+	[42] = { E(EINVAL) | E(ENOTSUP) | E(EBADENV) | E(EPERM) | E(ENOMEM), E(ENOTSUP), NO_DISK,
+		 false },
+	[43] = { E(EINVAL) | E(ENOTSUP) | E(EPERM), E(ENOTSUP), NO_DISK, false },
+	[44] = { E(EINVAL) | E(EFAULT) | E(EPERM) | E(ENOTSUP) | E(EAGAIN), E(ENOTSUP), NO_DISK,
+		 false },
+	[45] = { E(EINVAL) | E(EFAULT) | E(EPERM) | E(ENOTSUP) | E(ENOMEM) | E(EIO),
+		 E(ENOTSUP) | E(EIO), NO_DISK "; " FROZEN, false },
 	[FZ_BADNR] = { E(ENOSYS), 0, NULL, false },
 };
 
@@ -91,12 +109,21 @@ static const char *const err_names[EXO_NERRORS + 1] = {
 static uint64_t count[FZ_NCALLS + 1][EXO_NERRORS + 1];
 static uint64_t by_kamikaze[FZ_NCALLS + 1];
 static uint64_t cycles[FZ_NCALLS + 1]; /* TSC ticks spent in the kernel */
+/* [row - 38][error the docs' order gives][error returned] */
+static uint64_t order[8][EXO_NERRORS][EXO_NERRORS];
 
 static unsigned column(long result)
 {
 	if (result >= 0)
 		return 0;
 	return -result < EXO_NERRORS ? (unsigned)-result : EXO_NERRORS;
+}
+
+void fz_count_order(uint32_t row, unsigned doc_first, long result)
+{
+	unsigned c = column(result);
+	if (row >= 38 && row < 46 && doc_first < EXO_NERRORS && c < EXO_NERRORS)
+		order[row - 38][doc_first][c]++;
 }
 
 const char *fz_call_name(uint32_t row)
@@ -178,4 +205,17 @@ void fz_cover_print(void)
 				undoc++;
 			}
 	printf("%s\n", undoc ? "" : " none");
+	unsigned notes = 0;
+	printf("fuzz: decided by a later check than the docs' order (call: docs' first -> "
+	       "returned):");
+	for (uint32_t row = 38; row < 46; row++)
+		for (unsigned d = 1; d < EXO_NERRORS; d++)
+			for (unsigned g = 1; g < EXO_NERRORS; g++)
+				if (order[row - 38][d][g]) {
+					printf(" %s: %s -> %s %llu", fz_call_name(row),
+					       err_names[d], err_names[g],
+					       (unsigned long long)order[row - 38][d][g]);
+					notes++;
+				}
+	printf("%s\n", notes ? "" : " none");
 }

@@ -7,14 +7,17 @@
  *   fuzz-victim    the first boot module (it holds the root capability, so
  *                  the attacker does not): owns VICTIM_PAGES frames of
  *                  known contents, grants VICTIM_GRANTS of them read-only to
- *                  the attacker, serves PCTs, and checks its pages each time
- *                  it wakes; it ends the test.
- *   fuzz-attacker  a later boot module (rights CONSOLE | MACHINE only):
+ *                  the attacker; attached to a disk owner of its own, owns
+ *                  VICTIM_BLOCKS blocks of known contents and a metadata
+ *                  block listing some of them, grants a few read-only to
+ *                  the attacker; serves PCTs, and checks its pages and
+ *                  blocks each time it wakes; it ends the test.
+ *   fuzz-attacker  a later boot module (rights CONSOLE | MACHINE | DISK):
  *                  makes seeded random and mutated-valid exokernel calls,
- *                  a share of them aimed at the victim (main.c, gen.c), wild
- *                  memory accesses caught by its own fault handler
- *                  (probe.c), and launches short-lived children that
- *                  destroy themselves mid-sequence (kamikaze.c).
+ *                  a share of them aimed at the victim (main.c, gen.c,
+ *                  disk.c), wild memory accesses caught by its own fault
+ *                  handler (probe.c), and launches short-lived children
+ *                  that destroy themselves mid-sequence (kamikaze.c).
  *
  * The attacker publishes its progress and its last FZ_RING calls in a page
  * it grants read-only to the victim, so either side can print them.
@@ -43,6 +46,14 @@
 #define FZ_FAR_BASE  0x0000300000000000ULL /* far pages lie in [FZ_FAR_BASE, 0x700000000000) */
 #define KZ_STACK_TOP 0x0000100000400000ULL /* kamikaze child's stack (one page) */
 #define KZ_DATA_VA   0x0000100000500000ULL /* where it maps the frames it allocates */
+/* The attacker's disk pages (disk.c): its own frames, mapped at set-up. */
+#define FZ_DSTAT_VA  0x0000100000600000ULL /* status words of its requests */
+#define FZ_DSTAT_RND 480		   /* words the random requests use; the rest: checks */
+#define FZ_DRO_VA    0x0000100000700000ULL /* a read-only page: reads into it must fail */
+#define FZ_META_VA   0x0000100000800000ULL /* metadata contents it writes (2 pages) */
+#define FZ_DCHECK_VA 0x0000100000a00000ULL /* the periodic check's buffers (8 pages) */
+#define FZ_DISK_VA   0x0000100001000000ULL /* buffers of the random requests */
+#define FZ_DPAGES    32
 
 /* The victim's address space. */
 #define VICTIM_PAGES   64
@@ -50,12 +61,39 @@
 #define VICTIM_VA      0x40000000ULL
 #define VICTIM_PROG_VA 0x3f000000ULL /* the attacker's progress page, read-only */
 
+/* The victim's disk blocks (victim.c): VICTIM_BLOCKS data blocks of known
+ * contents and one metadata block (an extent directory, secure-bindings/
+ * udf.h) listing the first VICTIM_HELD of them; VICTIM_BGRANTS data blocks
+ * and the metadata block are granted read-only to the attacker. The
+ * attacker learns the numbers with a PCT: w0 = FZ_VQUERY, w1 = i gives
+ * (FZ_VQUERY, info[i], info[i+1], info[i+2]) of the FZ_VINFO words
+ * {owner slot, metadata type, metadata block, blocks...}. Its key the
+ * attacker never learns. */
+#define VICTIM_BLOCKS  32
+#define VICTIM_HELD    8
+#define VICTIM_BGRANTS 4
+#define FZ_VQUERY      0x7972657571736b64ULL /* "dksquery" */
+#define FZ_VINFO       (3 + VICTIM_BLOCKS)
+
+/* Which of the victim's blocks are granted to the attacker: two it lists
+ * in its metadata block (held), two it does not. */
+static inline unsigned fz_vbgrant(unsigned i)
+{
+	return i < 2 ? i : VICTIM_HELD + 12 + i;
+}
+
 /* The victim's page contents: a function of the frame number, so the
  * attacker can check what it reads through a grant. */
 static inline uint64_t fz_pattern(uint64_t frame, unsigned word)
 {
 	uint64_t x = frame * 0x9e3779b97f4a7c15ULL ^ (word + 1) * 0xbf58476d1ce4e5b9ULL;
 	return x ^ x >> 29;
+}
+
+/* A victim block's contents, a function of the block number. */
+static inline uint64_t fz_bpattern(uint64_t block, unsigned word)
+{
+	return fz_pattern(block ^ 0xb10cb10c00000000ULL, word);
 }
 
 /* ------------------------------------------------------------ progress page */
@@ -116,7 +154,7 @@ _Static_assert(sizeof(struct fz_progress) <= 4096, "one page");
 #define FZ_SLOTS    4	      /* CPU slots it holds at most */
 #define FZ_VF_MAX   512	      /* victim frames it remembers */
 #define FZ_DRAWS    12	      /* random words per call, drawn whether used or not */
-#define FZ_NCALLS   38	      /* calls the fuzzer knows (exo/abi.h 0..37) */
+#define FZ_NCALLS   46	      /* calls the fuzzer knows (exo/abi.h 0..45) */
 #define FZ_BADNR    FZ_NCALLS /* coverage row for numbers no call has */
 
 struct fz_call {
@@ -247,8 +285,10 @@ void fz_pool_del(uint64_t frame);
 uint64_t fz_pool_pick(uint64_t r);
 
 /* cover.c: per call, how often each result came back; the documented
- * (call, error) pairs and which the run never reached. */
+ * (call, error) pairs and which the run never reached; results decided by
+ * a check the docs list after another that failed too. */
 void fz_count(uint32_t row, long result, uint64_t flags);
+void fz_count_order(uint32_t row, unsigned doc_first, long result);
 void fz_count_time(uint32_t row, uint64_t ticks);
 void fz_cover_print(void);
 const char *fz_call_name(uint32_t row);
@@ -264,6 +304,20 @@ void fz_probe_print(void);
 const char *fz_probe_name(uint64_t kind);
 void test_upcall_entry(void); /* exception entry (../integration/upcall_stub.h) */
 void fz_pct_entry(void);      /* a PCT entry that only replies */
+
+/* disk.c: calls 38-45 against a model of the disk, the attacker's disk
+ * set-up, its periodic check of the victim's blocks, filling the disk. */
+void fz_disk_setup(uint64_t *s);
+void fz_disk_gen(struct fz_call *c, const uint64_t *r, bool aim, bool valid, bool in_handler);
+void fz_disk_before(const struct fz_call *c);
+void fz_disk_after(const struct fz_call *c, long result);
+void fz_disk_check(void);
+void fz_disk_fill(void);
+void fz_disk_print(const struct fz_call *c);
+void fz_disk_report(void);
+bool fz_disk_vblock(uint64_t block);		 /* one of the victim's blocks */
+uint64_t fz_disk_kamikaze_grant(uint64_t child); /* a block of ours it may use, or 0 */
+void fz_extdir_fill(void *page, const uint64_t *blocks, unsigned n);
 
 /* kamikaze.c: children that run a few calls and destroy themselves, and
  * extra contexts of the attacker that do the same. */

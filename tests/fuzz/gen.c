@@ -3,11 +3,13 @@
  *
  * Each call is made from FZ_DRAWS random words. r[0] decides whether the
  * call aims at the victim (AIM_PERCENT of them: its env id, its frames, the
- * frames it granted us, its address space) and whether the arguments are
+ * frames it granted us, its address space, its disk blocks and the block
+ * grants it gave us) and whether the arguments are
  * "mutated valid" (drawn only from values a well-behaved libOS would pass,
  * a quarter of the calls) or drawn from everything: boundary values, stale
  * and malformed ids, kernel, non-canonical, window, unmapped and misaligned
- * pointers, huge counts. r[1] picks the call, r[2..] the arguments.
+ * pointers, huge counts. r[1] picks the call, r[2..] the arguments. The
+ * disk calls (38-45) are built in disk.c.
  *
  * Guards. A few calls the attacker is entitled to make would end the run
  * rather than test the kernel: destroying or stopping itself, dropping its
@@ -503,18 +505,19 @@ static uint32_t pick_call(uint64_t r, bool aim)
 		uint8_t nr, w;
 	};
 	static const struct weight any[] = {
-		{ 0, 1 },  { 1, 2 },	    { 2, 2 },  { 3, 1 },  { 4, 3 },  { 5, 6 },	{ 6, 5 },
-		{ 7, 12 }, { 8, 6 },	    { 10, 1 }, { 12, 2 }, { 13, 3 }, { 14, 3 }, { 15, 3 },
-		{ 16, 4 }, { 17, 2 },	    { 18, 2 }, { 19, 6 }, { 20, 5 }, { 21, 4 }, { 22, 6 },
-		{ 23, 5 }, { 24, 2 },	    { 25, 2 }, { 26, 1 }, { 27, 1 }, { 28, 1 }, { 29, 2 },
-		{ 30, 2 }, { 31, 2 },	    { 32, 2 }, { 33, 1 }, { 34, 1 }, { 35, 2 }, { 36, 1 },
-		{ 37, 1 }, { FZ_BADNR, 1 },
+		{ 0, 1 },  { 1, 2 },  { 2, 2 },	       { 3, 1 },  { 4, 3 },  { 5, 6 },	{ 6, 5 },
+		{ 7, 12 }, { 8, 6 },  { 10, 1 },       { 12, 2 }, { 13, 3 }, { 14, 3 }, { 15, 3 },
+		{ 16, 4 }, { 17, 2 }, { 18, 2 },       { 19, 6 }, { 20, 5 }, { 21, 4 }, { 22, 6 },
+		{ 23, 5 }, { 24, 2 }, { 25, 2 },       { 26, 1 }, { 27, 1 }, { 28, 1 }, { 29, 2 },
+		{ 30, 2 }, { 31, 2 }, { 32, 2 },       { 33, 1 }, { 34, 1 }, { 35, 2 }, { 36, 1 },
+		{ 37, 1 }, { 38, 1 }, { 39, 2 },       { 40, 3 }, { 41, 3 }, { 42, 3 }, { 43, 2 },
+		{ 44, 6 }, { 45, 2 }, { FZ_BADNR, 1 },
 	};
 	static const struct weight aimed[] = {
-		{ 4, 2 },  { 5, 2 },  { 6, 3 },	 { 7, 8 },  { 8, 3 },  { 13, 2 },
-		{ 14, 2 }, { 15, 2 }, { 16, 2 }, { 17, 2 }, { 18, 2 }, { 19, 6 },
-		{ 20, 4 }, { 21, 3 }, { 22, 3 }, { 23, 3 }, { 24, 2 }, { 25, 2 },
-		{ 29, 1 }, { 32, 1 }, { 33, 1 }, { 35, 1 },
+		{ 4, 2 },  { 5, 2 },  { 6, 3 },	 { 7, 8 },  { 8, 3 },  { 13, 2 }, { 14, 2 },
+		{ 15, 2 }, { 16, 2 }, { 17, 2 }, { 18, 2 }, { 19, 6 }, { 20, 4 }, { 21, 3 },
+		{ 22, 3 }, { 23, 3 }, { 24, 2 }, { 25, 2 }, { 29, 1 }, { 32, 1 }, { 33, 1 },
+		{ 35, 1 }, { 40, 1 }, { 41, 2 }, { 42, 3 }, { 43, 2 }, { 44, 5 },
 	};
 	const struct weight *t = aim ? aimed : any;
 	unsigned n = aim ? NWORDS(aimed) : NWORDS(any), total = 0;
@@ -655,19 +658,22 @@ void fz_gen(struct fz_call *c, const uint64_t r[FZ_DRAWS], bool in_handler)
 			EXO_RIGHT_GUEST,
 			EXO_RIGHT_REVOKE,
 			EXO_RIGHT_TRACE,
+			EXO_RIGHT_DISK,
 			EXO_RIGHT_ROOT,
 			EXO_RIGHTS_ALL,
 			EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE,
 			0,
-			1u << 5,
+			1u << 6,
 			1u << 30,
 			1ULL << 32 | EXO_RIGHT_CONSOLE,
 		};
 		a[0] = pick_env(r[2], aim, valid);
 		a[1] = r[3] % 8 ? rights[k3 % NWORDS(rights)] : k3;
-		if (c->nr == 18 && fz_is_self(a[0]) &&
-		    (a[1] & (EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE))) {
-			a[1] &= ~(uint64_t)(EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE);
+		/* Keep our console, and the disk right that lets us attach
+		 * to our owners (the model in disk.c follows it anyway). */
+		uint64_t keep = EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE | EXO_RIGHT_DISK;
+		if (c->nr == 18 && fz_is_self(a[0]) && (a[1] & keep)) {
+			a[1] &= ~keep;
 			c->flags |= FZ_F_GUARD;
 		}
 		break;
@@ -787,6 +793,16 @@ void fz_gen(struct fz_call *c, const uint64_t r[FZ_DRAWS], bool in_handler)
 		}
 		break;
 	}
+	case 38:
+	case 39:
+	case 40:
+	case 41:
+	case 42:
+	case 43:
+	case 44:
+	case 45:
+		fz_disk_gen(c, r, aim, valid, in_handler);
+		break;
 	case FZ_BADNR: {
 		static const uint64_t nrs[] = { EXO_NCALLS,	  ~0ULL,	 1ULL << 32,
 						1ULL << 32 | 3,	  0x80000003ULL, 1ULL << 63,

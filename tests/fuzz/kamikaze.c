@@ -9,9 +9,13 @@
  * child (fz_kamikaze_main, running in its own address space on our code)
  * allocates and maps frames, grants them to the attacker and the victim,
  * makes calls only rights it lacks allow to fail (power off, debug exit,
- * console), creates a grandchild, sends the victim a PCT, and destroys
- * itself after a random number of steps, holding whatever it holds then:
- * its frames pass to the grant holders, its grandchild to the attacker.
+ * console; disk attach, block allocation and metadata types, it being
+ * attached to no disk owner), reads and writes by DMA a block the attacker
+ * granted it (read-write) into its own pages, creates a grandchild, sends
+ * the victim a PCT, and destroys itself after a random number of steps,
+ * holding whatever it holds then: its frames pass to the grant holders
+ * (or, under DMA, to the kernel until the transfer ends), its grandchild
+ * to the attacker, its block grant ends.
  * It writes each (call, result) into the results page; the attacker
  * counts them once the child is gone. Only local variables: the child
  * sees the attacker's data pages read-only.
@@ -19,6 +23,7 @@
 #include <stdio.h>
 
 #include "fuzz.h"
+#include "udf.h"
 
 #define KZ_KMEM	  (256 * 1024)
 #define KZ_MAGIC  0x657a616b696d616bULL /* "kamikaze" */
@@ -39,18 +44,21 @@ static uint64_t kz_used; /* kernel memory a kamikaze has used once built */
 static struct exo_map_op image_ops[EXO_MAP_BATCH_MAX];
 
 void fz_kamikaze_main(uint64_t seed, uint64_t attacker, uint64_t victim, uint64_t vframe,
-		      uint64_t steps) __attribute__((noreturn, used));
+		      uint64_t steps, uint64_t block) __attribute__((noreturn, used));
 
 void fz_kamikaze_main(uint64_t seed, uint64_t attacker, uint64_t victim, uint64_t vframe,
-		      uint64_t steps)
+		      uint64_t steps, uint64_t block)
 {
 	struct kz_res *res = (struct kz_res *)FZ_KRES_VA;
 	uint64_t s = seed | 1, last = 0;
 	char buf[8] = "kamikaz";
+	volatile int64_t st[4] = { 0 }; /* status words: the kernel writes them on completion */
+	struct exo_disk_key key = { .key = "kamikaze" };
+	struct exo_disk_info di;
 	for (uint64_t i = 0; i < steps && i < KZ_STEPS; i++) {
 		uint64_t x = fz_next(&s), nr = 0;
 		long r = 0;
-		switch (x % 16) {
+		switch (x % 20) {
 		case 0:
 		case 1:
 			nr = 5;
@@ -109,6 +117,37 @@ void fz_kamikaze_main(uint64_t seed, uint64_t attacker, uint64_t victim, uint64_
 		case 14:
 			nr = 17;
 			r = exo_env_grant_rights(attacker, EXO_RIGHT_CONSOLE);
+			break;
+		case 16:
+		case 17: { /* DMA into or out of one of our pages, left in flight */
+			struct exo_disk_req q = { x >> 8 & 1 ? EXO_DISK_WRITE : EXO_DISK_READ, 1,
+						  block, KZ_DATA_VA + (x >> 9) % 4 * 4096,
+						  (uint64_t)&st[i % 4] };
+			nr = 44;
+			r = exo_disk_io(&q, 1);
+			break;
+		}
+		case 18: /* no disk right, attached to no owner */
+			switch (x >> 8 & 3) {
+			case 0:
+				nr = 40;
+				r = exo_block_alloc(EXO_BLOCK_ANY, 0);
+				break;
+			case 1:
+				nr = 45;
+				r = exo_disk_type(sb_udf_extent_dir, sb_udf_extent_dir_len);
+				break;
+			default:
+				nr = 39;
+				r = exo_disk_attach(&key, EXO_DISK_CREATE);
+				break;
+			}
+			break;
+		case 19:
+			nr = 38;
+			r = exo_disk_info(&di);
+			if (r == 0 && di.owner)
+				r = 1; /* attached to an owner: the attacker fails the run */
 			break;
 		default:
 			nr = 6;
@@ -196,6 +235,7 @@ static long build(uint64_t id, uint64_t r, long *stack)
 	regs.rdx = fz.victim;
 	regs.rcx = fz.vf[(r >> 16) % fz.nvf];
 	regs.r8 = res->steps;
+	regs.r9 = fz_disk_kamikaze_grant(id); /* a block of ours, read-write */
 	return exo_env_set_regs(id, &regs);
 }
 
@@ -270,9 +310,13 @@ void fz_kamikaze_reap(bool force)
 		if (r < 0 && !fz_documented((uint32_t)nr, r))
 			printf("fuzz: kamikaze call %s returned undocumented -%s\n",
 			       fz_call_name((uint32_t)nr), fz_err_name(r));
-		if ((nr == 9 || nr == 10 || nr == 1 || nr == 2 || nr == 17) && r != -EXO_EPERM)
+		if ((nr == 9 || nr == 10 || nr == 1 || nr == 2 || nr == 17 || nr == 39 ||
+		     nr == 40 || nr == 45) &&
+		    r != -EXO_EPERM)
 			fz_fail("kamikaze without rights: %s returned %ld",
 				fz_call_name((uint32_t)nr), r);
+		if (nr == 38 && r != 0)
+			fz_fail("kamikaze: exo_disk_info returned %ld (1: it shows an owner)", r);
 	}
 	kz_calls += n;
 	fz.kamikaze = 0;
