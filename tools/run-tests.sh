@@ -36,21 +36,27 @@ note_unit() { # binary
 	passed=$((passed + p)) failed=$((failed + f))
 }
 
-# run_script NAME: tests/integration/NAME.sh, a test that boots QEMU itself
-# (several times, on disks it prepares); judged by its exit status. It gets
-# RUN_DIR (its scratch directory) and TEST_TIMEOUT.
-run_script() {
-	local name=$1 dir=${TEST_RUN_DIR:-$B/tests}/$1.run start=$SECONDS
+# run_sh LABEL SCRIPT DIR: a test script judged by its exit status; it
+# runs from the top of the tree with RUN_DIR (DIR, its scratch directory)
+# and TEST_TIMEOUT set.
+run_sh() {
+	local label=$1 script=$2 dir=$3 start=$SECONDS
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	if RUN_DIR=$dir TEST_TIMEOUT=$TEST_TIMEOUT bash "tests/integration/$name.sh" >"$dir/out.log" 2>&1; then
-		echo "PASS $name ($((SECONDS - start))s)"
+	if RUN_DIR=$dir TEST_TIMEOUT=$TEST_TIMEOUT bash "$script" >"$dir/out.log" 2>&1; then
+		echo "PASS $label ($((SECONDS - start))s)"
 		passed=$((passed + 1))
 	else
-		echo "FAIL $name ($dir/out.log):"
+		echo "FAIL $label ($dir/out.log):"
 		tail -n 25 "$dir/out.log"
-		failed=$((failed + 1)) failures+=("$name")
+		failed=$((failed + 1)) failures+=("$label")
 	fi
+}
+
+# run_script NAME: tests/integration/NAME.sh, a test that boots QEMU itself
+# (several times, on disks it prepares).
+run_script() {
+	run_sh "$1" "tests/integration/$1.sh" "${TEST_RUN_DIR:-$B/tests}/$1.run"
 }
 
 # run_integration NAME: build the ISO the .test file describes, boot it,
@@ -174,20 +180,10 @@ if [ ${#names[@]} = 0 ]; then
 		check_format
 	fi
 fi
-# Host tool tests: each tests/host/NAME.sh is one test, judged by its exit
-# status (it runs from the top of the tree, build/ already made).
+# Host tool tests: each tests/host/NAME.sh is one test (build/ already
+# made).
 run_host() {
-	local name=$1 dir=${TEST_RUN_DIR:-$B/tests}/host-$1
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	if RUN_DIR=$dir bash "tests/host/$name.sh" >"$dir/out.log" 2>&1; then
-		echo "PASS host/$name"
-		passed=$((passed + 1))
-	else
-		echo "FAIL host/$name ($dir/out.log):"
-		tail -n 20 "$dir/out.log"
-		failed=$((failed + 1)) failures+=("host/$name")
-	fi
+	run_sh "host/$1" "tests/host/$1.sh" "${TEST_RUN_DIR:-$B/tests}/host-$1"
 }
 if [ ${#names[@]} = 0 ]; then
 	for f in tests/host/*.sh; do

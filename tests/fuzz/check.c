@@ -336,14 +336,7 @@ void fz_after(const struct fz_call *c, long r)
 		if (r >= 0)
 			fz.ctx = fz_ctx_id = (uint64_t)r; /* it destroys itself once it sees this */
 		break;
-	case 38:
-	case 39:
-	case 40:
-	case 41:
-	case 42:
-	case 43:
-	case 44:
-	case 45:
+	case 38 ... 45:		     /* the disk calls */
 		fz_disk_after(c, r); /* against the model of the disk */
 		break;
 	case 33:

@@ -793,14 +793,7 @@ void fz_gen(struct fz_call *c, const uint64_t r[FZ_DRAWS], bool in_handler)
 		}
 		break;
 	}
-	case 38:
-	case 39:
-	case 40:
-	case 41:
-	case 42:
-	case 43:
-	case 44:
-	case 45:
+	case 38 ... 45: /* the disk calls */
 		fz_disk_gen(c, r, aim, valid, in_handler);
 		break;
 	case FZ_BADNR: {
