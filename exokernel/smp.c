@@ -5,7 +5,8 @@
  * memory the kernel never hands out: frames below 1 MiB are not in the
  * frame table's free pool) and starts each CPU the MADT lists, one at a
  * time, with INIT-SIPI-SIPI. Each AP gets its own GDT, TSS, kernel stack
- * and local APIC setup, then joins the scheduler.
+ * and local APIC setup, then joins the scheduler. An AP that does not
+ * answer in time is left out for good (ap_gate below).
  *
  * TLB coherence: a CPU that changes an address space loaded on other CPUs
  * (their cr3) asks each of them to flush and waits until they have
@@ -23,9 +24,12 @@
 #include "smp.h"
 #include "spinlock.h"
 
+/* AP_START_TIMEOUT_MS: how long an AP has to reach ap_main. Under TCG on a
+ * loaded host a vCPU thread can wait for a host CPU for hundreds of ms
+ * (Linux allows an AP 10 s). */
 #define AP_BASE		    0x8000
 #define AP_STACK_SIZE	    16384
-#define AP_START_TIMEOUT_MS 200
+#define AP_START_TIMEOUT_MS 5000
 
 struct cpu cpus[MAX_CPUS];
 unsigned ncpus = 1;
@@ -35,9 +39,24 @@ extern uint64_t ap_slot_cr3, ap_slot_stack, ap_slot_entry;
 extern uint64_t boot_pml4[512];
 extern uint64_t boot_pdpt_low[512];
 static uint8_t ap_boot_stacks[MAX_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
-static volatile unsigned starting; /* index of the CPU being started */
-static volatile uint64_t bsp_tsc;  /* the BSP's TSC, handed to a starting AP */
-static volatile int tsc_phase;	   /* 1: AP waiting for bsp_tsc; 2: bsp_tsc written */
+/*
+ * The start-up gate. The BSP opens it for one AP at a time (ap_gate = the
+ * index it gives that AP) and the AP, first thing in ap_main, claims it by
+ * swapping in 0; at the deadline the BSP swaps in 0 itself. The swap is
+ * the one decision: whoever finds the index there owns the outcome. So an
+ * AP either joins under the index the BSP waits for (the BSP then waits
+ * for the rest of its start-up without a deadline), or finds the gate shut
+ * and parks for good; it never joins late, under an index the BSP has
+ * given up on and handed to the next AP (two CPUs with one struct cpu,
+ * kernel stack and TSS, and IPIs meant for one reaching the other: the
+ * 'kernel lock taken twice' panics and lost wakeups seen under load). A
+ * late AP may still be in the trampoline, reading its slots and page
+ * table, so after a failure no other AP is started and the page table is
+ * kept.
+ */
+static volatile unsigned ap_gate;
+static volatile uint64_t bsp_tsc; /* the BSP's TSC, handed to a starting AP */
+static volatile int tsc_phase;	  /* 1: AP waiting for bsp_tsc; 2: bsp_tsc written */
 
 #define MSR_TSC 0x10
 
@@ -71,7 +90,11 @@ void smp_init_bsp(void)
 
 static void ap_main(void)
 {
-	struct cpu *c = &cpus[starting];
+	unsigned idx = __atomic_exchange_n(&ap_gate, 0, __ATOMIC_ACQ_REL);
+	if (idx == 0) /* too late: the BSP gave up on this CPU (ap_gate) */
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	struct cpu *c = &cpus[idx];
 	tsc_sync_ap();
 	write_cr3(pmap_kernel_root());
 	gdt_init(c);
@@ -109,23 +132,24 @@ void smp_start_aps(const struct acpi_madt_info *madt)
 		struct cpu *c = &cpus[idx];
 		c->id = idx;
 		c->apic_id = madt->apic_id[i];
-		starting = idx;
 		*slot(&ap_slot_cr3) = virt_to_phys(pml4);
 		*slot(&ap_slot_stack) = (uint64_t)ap_boot_stacks[idx] + AP_STACK_SIZE;
 		*slot(&ap_slot_entry) = (uint64_t)ap_main;
 		tsc_phase = 0;
+		__atomic_store_n(&ap_gate, idx, __ATOMIC_RELEASE);
 		lapic_start_ap(c->apic_id, AP_BASE);
 		uint64_t deadline = rdtsc() + tsc_hz / 1000 * AP_START_TIMEOUT_MS;
-		while (__atomic_load_n(&tsc_phase, __ATOMIC_ACQUIRE) != 1 && rdtsc() < deadline)
+		while (__atomic_load_n(&ap_gate, __ATOMIC_ACQUIRE) == idx && rdtsc() < deadline)
 			cpu_relax();
-		if (tsc_phase == 1)
-			tsc_sync_bsp();
-		while (!__atomic_load_n(&c->started, __ATOMIC_ACQUIRE) && rdtsc() < deadline)
-			cpu_relax();
-		if (!c->started) {
-			kprintf("exo: CPU with APIC id %u did not start\n", c->apic_id);
-			continue;
+		if (__atomic_exchange_n(&ap_gate, 0, __ATOMIC_ACQ_REL) == idx) {
+			kprintf("exo: CPU with APIC id %u did not start; starting no more CPUs\n",
+				c->apic_id);
+			return; /* keep pml4: that CPU may still be in the trampoline */
 		}
+		/* It claimed the gate: it is in ap_main and will finish. */
+		tsc_sync_bsp();
+		while (!__atomic_load_n(&c->started, __ATOMIC_ACQUIRE))
+			cpu_relax();
 		ncpus++;
 	}
 	kfree_page(pml4);

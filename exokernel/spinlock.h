@@ -11,6 +11,10 @@
  *
  * A CPU spinning for the lock keeps answering TLB shootdowns (the holder
  * may be waiting for it to flush), so waiting cannot deadlock.
+ *
+ * It is a test-and-set lock, not a fair (ticket) lock: at release it goes
+ * to whichever CPU takes it first, never to a waiter chosen in advance,
+ * which may be a vCPU the host has descheduled (spinlock.c says why).
  */
 #ifndef SPINLOCK_H
 #define SPINLOCK_H
