@@ -87,6 +87,7 @@ struct env {
 	struct exo_repo_rec repo[EXO_REPO_RECORDS];
 	/* CPU revocation. */
 	bool in_epilogue;      /* upcalled at slice end, must yield by the next tick */
+	uint64_t epi_start;    /* TSC when that upcall was pushed */
 	uint32_t epi_overruns; /* times it did not */
 	struct trapframe tf;   /* user registers while not on a CPU */
 };
