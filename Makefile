@@ -204,7 +204,7 @@ check: deps
 	tools/run-tests.sh --unit-only
 
 test: deps
-	$(MAKE) all $(BUILD)/unit/run-tests $(BUILD)/unit/run-tests-san
+	$(MAKE) all $(BUILD)/unit/run-tests $(BUILD)/unit/run-tests-san $(BUILD)/bench/exo/bench
 	tools/run-tests.sh
 
 test-long: test

@@ -50,14 +50,27 @@ extern uint64_t bench_main_tsc;
 extern const char *bench_dir, *bench_disk;
 /* argv[0], for the fork+exec benchmark. */
 extern const char *bench_self;
+/* `quick` on the command line: every bench_time runs one batch of one
+ * iteration, with no warm-up (a smoke test that the code still runs; the
+ * figures mean nothing). */
+extern bool bench_quick;
+
+/* The value of NAME=VALUE among the program's arguments, or NULL. */
+const char *bench_arg(const char *name);
+
+/* Whether family NAME runs in this invocation (only= on the command line). */
+bool bench_wanted(const char *name);
 
 /*
  * A measured operation: run it iters times and return the TSC cycles the
  * iterations took (the function times itself, so set-up and clean-up stay
- * outside the figure), or BENCH_FAILED after bench_fail() said why.
+ * outside the figure), or BENCH_FAILED after bench_fail() said why, or
+ * BENCH_STOP after bench_fail() when no further batch can be run but the
+ * batches measured so far stand (they are reported; with none, it fails).
  */
 typedef uint64_t (*bench_fn)(void *ctx, long iters);
 #define BENCH_FAILED UINT64_MAX
+#define BENCH_STOP   (UINT64_MAX - 1)
 
 /* Bounds of one measurement. Zero fields take the defaults below. */
 struct bench_limits {
@@ -96,6 +109,33 @@ void bench_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print one BENCH-INFO line. */
 void bench_info(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#ifndef BENCH_LINUX
+/*
+ * Ours: the environments bench/ipc.c sets up and bench/slice.c shares.
+ * bench_pair_setup finds the peer environment (the module "bench-peer
+ * peer") and, with two CPUs, waits until the hog (module "bench-hog hog")
+ * holds one of them, so that the caller and the peer share the other; it
+ * returns NULL, or why not, and the ids in *peer and *hog (0: none).
+ * Calling it again after success returns at once. bench_peer_slice asks
+ * the peer to run bench_slice_peer(cpu) and returns 0 or the PCT error.
+ * bench_hog_command writes cmd to the hog's command word (a page mapped
+ * into it at BENCH_HOG_VA, which it watches): BENCH_HOG_SLICE runs
+ * bench_slice_hog(cpu) once, BENCH_HOG_EXIT makes it destroy itself;
+ * false if there is no hog. bench_hog_release makes the hog leave, freeing
+ * its CPU.
+ */
+#define BENCH_HOG_VA	0x62f00000ULL /* the hog's command word */
+#define BENCH_SLICE_VA	0x63000000ULL /* bench/slice.c's shared pages */
+#define BENCH_HOG_SLICE 1
+#define BENCH_HOG_EXIT	2
+const char *bench_pair_setup(uint64_t *peer, uint64_t *hog);
+long bench_peer_slice(uint32_t cpu);
+bool bench_hog_command(uint64_t cmd);
+void bench_hog_release(void);
+void bench_slice_peer(uint32_t cpu);
+void bench_slice_hog(uint32_t cpu);
+#endif
 
 /* Families: run in increasing order. */
 struct bench_family {

@@ -47,7 +47,7 @@ $(BENCH_LINUX_STAMP): tools/bench-fetch-linux.sh
 $(BENCH_INITRD): $(BENCH_LINUX_STAMP) $(BENCH_GLIBC) bench/linux-init.sh tools/bench-initrd.sh
 	tools/bench-initrd.sh $(BUILD)/bench/linux $(BENCH_GLIBC) bench/linux-init.sh $@
 
-bench-build: $(KERNEL) $(BENCH_EXO)
+bench-build: $(KERNEL) $(BENCH_EXO) $(BUILD)/tools/exodisk
 bench-linux: $(BENCH_INITRD)
 
 # ACCEL, SMP and MEM as for `make run`; both systems get the same. If the

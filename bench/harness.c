@@ -16,6 +16,11 @@
  * else unknown, and then our figures are in cycles only (the report may
  * convert them with the Linux rate: under QEMU TCG both guests read the
  * same host TSC).
+ *
+ * Arguments: dir=, disk= (the Linux build's file system and raw disk),
+ * only=FAMILY[,FAMILY] (run just these), quick (one iteration of each
+ * measurement, no warm-up: a smoke test that the code still runs), and
+ * any NAME=VALUE a family reads with bench_arg (bench/disk.c: rd=, wr=).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,6 +41,10 @@
 uint64_t bench_hz;
 uint64_t bench_main_tsc;
 const char *bench_dir, *bench_disk, *bench_self;
+bool bench_quick;
+
+static int arg_count;
+static char **arg_vec;
 
 static char fail_reason[160];
 static const char *only; /* only=NAME[,NAME]: run just these families */
@@ -147,11 +156,18 @@ void bench_time(const char *id, bench_fn fn, void *ctx, const struct bench_limit
 	if (max_reps > BENCH_MAX_REPS)
 		max_reps = BENCH_MAX_REPS;
 	fail_reason[0] = 0;
+	if (bench_quick) { /* smoke test: one iteration, once */
+		c = fn(ctx, 1);
+		if (c == BENCH_FAILED || c == BENCH_STOP)
+			goto failed;
+		print_cycles(id, (double)c, (double)c, (double)c, 1, 1);
+		return;
+	}
 	/* Warm-up: grow the batch until it is long enough to time; the last
 	 * warm-up batch already ran at the final size. */
 	for (;;) {
 		c = fn(ctx, n);
-		if (c == BENCH_FAILED)
+		if (c == BENCH_FAILED || c == BENCH_STOP)
 			goto failed;
 		if (c >= target || n >= max_iters)
 			break;
@@ -163,8 +179,10 @@ void bench_time(const char *id, bench_fn fn, void *ctx, const struct bench_limit
 	unsigned r = 0;
 	while (r < max_reps) {
 		c = fn(ctx, n);
-		if (c == BENCH_FAILED)
+		if (c == BENCH_FAILED || (c == BENCH_STOP && r == 0))
 			goto failed;
+		if (c == BENCH_STOP)
+			break; /* the batches so far stand */
 		mean[r++] = (double)c / (double)n;
 		if (r >= BENCH_MIN_REPS && stable(mean + r - BENCH_MIN_REPS, BENCH_MIN_REPS))
 			break;
@@ -254,6 +272,9 @@ static void clock_init(void)
 		       "calibrated timer yet); figures in cycles only\n");
 	bench_info("system", "exo (newlib + libos/unix + libexo), %u CPU(s) in use",
 		   (unsigned)si->ncpus);
+	/* Forks of this program have its name too: tools/bench.sh tells the
+	 * measuring env's death from theirs by this id. */
+	bench_info("env", "%lld", (long long)exo_env_id());
 }
 
 static void bench_exit(void)
@@ -266,7 +287,17 @@ static void bench_exit(void)
 
 /* ------------------------------------------------------------ main */
 
-static bool wanted(const char *name)
+const char *bench_arg(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 1; i < arg_count; i++)
+		if (strncmp(arg_vec[i], name, n) == 0 && arg_vec[i][n] == '=')
+			return arg_vec[i] + n + 1;
+	return NULL;
+}
+
+bool bench_wanted(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -287,6 +318,8 @@ int main(int argc, char **argv)
 {
 	bench_main_tsc = bench_tsc();
 	bench_self = argv[0];
+	arg_count = argc;
+	arg_vec = argv;
 	if (argc > 1)
 		for (const struct bench_role *r = __start_bench_roles; r < __stop_bench_roles; r++)
 			if (strcmp(argv[1], r->name) == 0)
@@ -298,6 +331,8 @@ int main(int argc, char **argv)
 			bench_disk = argv[i] + 5;
 		else if (strncmp(argv[i], "only=", 5) == 0)
 			only = argv[i] + 5;
+		else if (strcmp(argv[i], "quick") == 0)
+			bench_quick = true;
 	}
 
 	char brand[49];
@@ -321,7 +356,7 @@ int main(int argc, char **argv)
 		fam[j] = x;
 	}
 	for (unsigned i = 0; i < nf; i++) {
-		if (!wanted(fam[i]->name))
+		if (!bench_wanted(fam[i]->name))
 			continue;
 		bench_info("family", "%s", fam[i]->name);
 		fam[i]->run();

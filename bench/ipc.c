@@ -167,13 +167,13 @@ static void run(void)
 }
 BENCH_FAMILY(5, ipc, run);
 #else
-enum { CMD_PING = 1, CMD_YIELD, CMD_WAIT };
-enum { PEER_WAIT, PEER_YIELD };
+enum { CMD_PING = 1, CMD_YIELD, CMD_WAIT, CMD_SLICE };
+enum { PEER_WAIT, PEER_YIELD, PEER_SLICE };
 
 /* ---- the peer (second boot module) */
 
 static volatile int peer_mode = PEER_WAIT;
-static volatile uint64_t peer_partner;
+static volatile uint64_t peer_partner, peer_cpu;
 
 static void peer_handler(const struct exo_pct_msg *m)
 {
@@ -190,6 +190,11 @@ static void peer_handler(const struct exo_pct_msg *m)
 		peer_mode = PEER_WAIT;
 		exo_pct_return(0, 0, 0, 0);
 		break;
+	case CMD_SLICE: /* bench/slice.c: take slots on CPU w1 and spin */
+		peer_cpu = m->w[1];
+		peer_mode = PEER_SLICE;
+		exo_pct_return(0, 0, 0, 0);
+		break;
 	}
 }
 
@@ -202,10 +207,14 @@ static int peer_main(int argc, char **argv)
 		exo_env_destroy(EXO_ENV_SELF);
 	}
 	for (;;) {
-		if (peer_mode == PEER_YIELD)
+		if (peer_mode == PEER_YIELD) {
 			exo_yield(peer_partner);
-		else
+		} else if (peer_mode == PEER_SLICE) {
+			bench_slice_peer((uint32_t)peer_cpu);
+			peer_mode = PEER_WAIT;
+		} else {
 			exo_pct_wait();
+		}
 	}
 	return 0; /* not reached */
 }
@@ -219,9 +228,10 @@ BENCH_ROLE("peer", peer_main);
  * yield ping-pong would not measure switches. The hog takes every slice of
  * the CPU it runs on (exo_slice_alloc: an owner keeps its slots, so that
  * CPU keeps running it) and spins there, so the measuring env and its peer
- * share the other CPU, until the measuring env destroys it at the end of
- * this family. With more than two CPUs the others stay free (one hog
- * suffices for the default -smp 2).
+ * share the other CPU, until the measuring env tells it to leave at the
+ * end of this family or, if it runs, of the slice family (bench/slice.c),
+ * in which the hog takes part. With more than two CPUs the others stay
+ * free (one hog suffices for the default -smp 2).
  */
 static uint32_t my_cpu(void)
 {
@@ -233,16 +243,17 @@ static uint32_t my_cpu(void)
 static int hog_main(int argc, char **argv)
 {
 	const volatile struct exo_sysinfo *si = (const volatile struct exo_sysinfo *)EXO_USYSINFO;
+	uint32_t cpu;
 
 	(void)argc;
 	(void)argv;
 	if (si->ncpus < 2)
 		exo_env_destroy(EXO_ENV_SELF); /* nothing to hold */
 	for (;;) {
-		uint32_t cpu = my_cpu();
 		long slot[EXO_NSLOTS];
 		uint64_t got = 0;
 
+		cpu = my_cpu();
 		for (uint64_t i = 0; i < EXO_NSLOTS && cpu < si->ncpus; i++)
 			if ((slot[got] = exo_slice_alloc(cpu, i)) >= 0)
 				got++;
@@ -252,8 +263,21 @@ static int hog_main(int argc, char **argv)
 			exo_slice_free((uint64_t)slot[--got]);
 		exo_yield(0);
 	}
-	for (;;)
+	/* Spin, watching the command word the measuring env maps into us at
+	 * BENCH_HOG_VA: take part in the slice benchmark once, or leave. */
+	for (bool sliced = false;;) {
+		if (exo_uvpt_pte(BENCH_HOG_VA) & EXO_PTE_P) {
+			uint64_t cmd = *(volatile uint64_t *)BENCH_HOG_VA;
+
+			if (cmd == BENCH_HOG_EXIT)
+				exo_env_destroy(EXO_ENV_SELF);
+			if (cmd == BENCH_HOG_SLICE && !sliced) {
+				bench_slice_hog(cpu);
+				sliced = true;
+			}
+		}
 		__asm__ volatile("pause");
+	}
 	return 0; /* not reached */
 }
 BENCH_ROLE("hog", hog_main);
@@ -296,6 +320,8 @@ static const char *setup(void)
 {
 	const volatile struct exo_sysinfo *si = (const volatile struct exo_sysinfo *)EXO_USYSINFO;
 
+	if (hog && exo_env_info(hog)) /* set up already, by an earlier family */
+		return NULL;
 	peer = find_env("bench-peer");
 	if (!peer)
 		return "no peer environment: boot the module \"bench-peer peer\"";
@@ -391,6 +417,71 @@ static uint64_t yield_switch(void *ctx, long n)
 	return (bench_tsc() - t0) / 2;
 }
 
+const char *bench_pair_setup(uint64_t *peer_id, uint64_t *hog_id)
+{
+	const char *why = setup();
+
+	*peer_id = peer;
+	*hog_id = hog;
+	return why;
+}
+
+long bench_peer_slice(uint32_t cpu)
+{
+	return call(CMD_SLICE, cpu, NULL);
+}
+
+static long hog_frame = -1; /* the frame of the hog's command word */
+
+bool bench_hog_command(uint64_t cmd)
+{
+	if (!hog || !exo_env_info(hog))
+		return false;
+	if (hog_frame < 0) {
+		long f = exo_frame_alloc(EXO_FRAME_ANY, 0);
+
+		if (f < 0 || exo_page_map(EXO_AS_SELF, BENCH_HOG_VA, (uint64_t)f,
+					  EXO_PERM_R | EXO_PERM_W) != 0) {
+			if (f >= 0)
+				exo_frame_free((uint64_t)f);
+			return false;
+		}
+		hog_frame = f;
+	}
+	*(volatile uint64_t *)BENCH_HOG_VA = cmd;
+	/* We hold the root capability, which controls any environment. */
+	return exo_page_map(hog, BENCH_HOG_VA, (uint64_t)hog_frame, EXO_PERM_R | EXO_PERM_W) == 0;
+}
+
+/*
+ * The hog leaves by destroying itself (a system call), not by our
+ * exo_env_destroy: destroying it while it runs on another CPU interrupts
+ * that CPU, and the kernel then lets the dying environment go without
+ * acknowledging the interrupt it was taken by, which leaves that CPU's
+ * local APIC deaf to the timer and, if it is the disk's, to every disk
+ * completion (docs/performance.md, "The hog's exit"). The destroy stays as
+ * the fallback.
+ */
+void bench_hog_release(void)
+{
+	uint64_t hz = bench_hz ? bench_hz : BENCH_NOMINAL_HZ, t0 = bench_tsc();
+
+	if (bench_hog_command(BENCH_HOG_EXIT))
+		while (exo_env_info(hog) && bench_tsc() - t0 < 5 * hz)
+			__asm__ volatile("pause");
+	if (hog && exo_env_info(hog)) {
+		bench_info("ipc", "bench-hog did not leave; destroying it");
+		if (exo_env_destroy(hog) != 0)
+			bench_info("ipc", "could not stop bench-hog; its CPU stays busy");
+	}
+	if (hog_frame >= 0) {
+		exo_page_unmap(EXO_AS_SELF, BENCH_HOG_VA);
+		exo_frame_free((uint64_t)hog_frame);
+		hog_frame = -1;
+	}
+	hog = 0;
+}
+
 static void run(void)
 {
 	const char *why = setup();
@@ -399,8 +490,8 @@ static void run(void)
 		bench_skip("ipc_rtt", why);
 		bench_skip("ipc_rtt_full", why);
 		bench_skip("ctxsw", why);
-		if (hog)
-			exo_env_destroy(hog);
+		if (!bench_wanted("slice"))
+			bench_hog_release();
 		return;
 	}
 	exo_yield(peer); /* let it block in exo_pct_wait */
@@ -415,12 +506,10 @@ static void run(void)
 	exo_yield(peer); /* it unwinds and blocks in exo_pct_wait */
 	if (eagain)
 		bench_info("ipc", "%lu PCT calls were refused (peer busy) and retried", eagain);
-	/* The other benchmarks run with every CPU free. We hold the root
-	 * capability, which controls any environment. */
-	if (hog && exo_env_destroy(hog) != 0)
-		bench_info("ipc", "could not stop bench-hog; CPU %u stays busy",
-			   (unsigned)((const volatile struct exo_sysinfo *)EXO_USYSINFO)->ncpus -
-				   1);
+	/* The other benchmarks run with every CPU free; the slice family
+	 * (bench/slice.c, next) still needs the hog and releases it itself. */
+	if (!bench_wanted("slice"))
+		bench_hog_release();
 }
 /* Early, so that the hog spins as briefly as possible. */
 BENCH_FAMILY(5, ipc, run);

@@ -2,9 +2,10 @@
 # /init of the Linux benchmark initramfs (tools/bench-initrd.sh packs it
 # with busybox-static, the virtio modules and the static glibc build of
 # bench/ as /bench). Records the boot stamp first, brings up the
-# benchmark disk (virtio-blk, ext2 made by tools/bench.sh), runs the
-# benchmarks and powers off. The output goes to the serial console, where
-# tools/bench.sh reads the BENCH lines.
+# benchmark disks (virtio-blk: the raw exodisk image and the ext2 file
+# system that tools/bench.sh makes), runs the benchmarks and powers off.
+# The output goes to the serial console, where tools/bench.sh reads the
+# BENCH lines.
 export PATH=/bin
 
 /bench stamp # first: the boot-to-first-program figure
@@ -19,26 +20,46 @@ while read -r m; do
 	insmod "/lib/modules/$m" || echo "init: insmod $m failed"
 done </lib/modules/order
 
+# The two virtio disks of tools/bench.sh, found by their serial numbers
+# (not by probe order): benchraw, the exodisk image the raw-disk rows read
+# and write (only the ranges bench_rd and bench_wr name: the kernel passed
+# them from its command line), and benchfs, the ext2 file system.
 args=
+raw='' fs=''
 i=0
-while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do
+while [ $i -lt 50 ]; do
+	for d in /sys/block/vd*; do
+		[ -e "$d/serial" ] || continue
+		case $(cat "$d/serial") in
+		benchraw) raw=/dev/${d##*/} ;;
+		benchfs) fs=/dev/${d##*/} ;;
+		esac
+	done
+	[ -n "$raw" ] && [ -n "$fs" ] && [ -b "$raw" ] && [ -b "$fs" ] && break
 	sleep 0.1
 	i=$((i + 1))
 done
-if [ -b /dev/vda ]; then
+if [ -n "$fs" ] && [ -b "$fs" ]; then
 	mkdir -p /mnt
-	if mount -t ext2 /dev/vda /mnt; then
-		args="dir=/mnt disk=/dev/vda"
+	if mount -t ext2 "$fs" /mnt; then
+		args="dir=/mnt"
 	else
-		echo "init: cannot mount /dev/vda"
-		args="disk=/dev/vda"
+		echo "init: cannot mount $fs"
 	fi
 else
-	echo "init: no /dev/vda (virtio-blk)"
+	echo "init: no virtio disk with serial benchfs"
+fi
+if [ -n "$raw" ] && [ -b "$raw" ]; then
+	args="$args disk=$raw"
+	[ -n "${bench_rd:-}" ] && args="$args rd=$bench_rd"
+	[ -n "${bench_wr:-}" ] && args="$args wr=$bench_wr"
+else
+	echo "init: no virtio disk with serial benchraw"
 fi
 
+# bench_args= on the kernel command line adds arguments (e.g. only=disk).
 # shellcheck disable=SC2086 # args is a list of words
-/bench $args
+/bench $args ${bench_args:-}
 sync
 umount /mnt 2>/dev/null
 poweroff -f

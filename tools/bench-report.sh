@@ -30,7 +30,12 @@ died() { # LOG PATTERN
 		tr -d '\r' <"$1" | grep -a -m 1 -E "$2" | cut -c 1-100 || true
 	fi
 }
-died_exo=$(died "$D/exo.log" '\(bench\)( killed|: unhandled)|exo: panic')
+# The measuring env's id (BENCH-INFO env ID): its forks have its name too.
+exo_id=
+if [ -f "$D/exo.log" ]; then
+	exo_id=$(tr -d '\r' <"$D/exo.log" | sed -n 's/^BENCH-INFO env \([0-9]*\)$/\1/p' | head -n 1)
+fi
+died_exo=$(died "$D/exo.log" "env ${exo_id:-[0-9]+} \(bench\)( killed|: unhandled)|exo: panic")
 died_linux=$(died "$D/linux.log" 'Segmentation fault|Illegal instruction|Kernel panic|Killed')
 
 notrun_exo=$(cat "$D/exo.notrun" 2>/dev/null || true)
@@ -90,6 +95,7 @@ FILENAME ~ /rows.txt$/ {
 	if ($0 ~ /^#/ || $0 == "") next
 	split($0, f, "|")
 	nrow++; rid[nrow] = f[1]; oid[nrow] = f[2]; lid[nrow] = f[3]; label[nrow] = f[4]
+	bytes[nrow] = (f[5] == "") ? 0 : f[5] + 0
 	known["exo", f[2]] = 1; known["linux", f[3]] = 1
 	next
 }
@@ -127,7 +133,7 @@ END {
 	csv = D "/results.csv"; md = D "/results.md"; dat = D "/chart.dat"
 	print "row,benchmark,unit,ours_median,ours_min,ours_max,ours_reps,ours_median_cycles," \
 		"linux_median,linux_min,linux_max,linux_reps,linux_median_cycles,ratio_ours_linux," \
-		"ours_note,linux_note" > csv
+		"ours_note,linux_note,ours_mib_s,linux_mib_s,ours_iops,linux_iops" > csv
 	printf "" > dat
 
 	print "# make bench: ours vs Linux in the same QEMU" > md
@@ -189,9 +195,23 @@ END {
 			(o_reps == "" ? "-" : o_reps), (l_reps == "" ? "-" : l_reps), note > md
 		q = label[r]; gsub(/"/, "\"\"", q)
 		qo = o_note; gsub(/"/, "\"\"", qo); ql = l_note; gsub(/"/, "\"\"", ql)
-		printf "%s,\"%s\",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,\"%s\",\"%s\"\n", rid[r], q, unit, \
+		# Throughput rows (rows.txt gives the bytes one iteration moves).
+		o_mib = l_mib = o_iops = l_iops = ""
+		if (bytes[r] > 0 && unit == "us") {
+			if (o_med != "" && o_med > 0) { o_mib = bytes[r] / o_med * 1e6 / 1048576; o_iops = 1e6 / o_med }
+			if (l_med != "" && l_med > 0) { l_mib = bytes[r] / l_med * 1e6 / 1048576; l_iops = 1e6 / l_med }
+			if (bytes[r] >= 1048576) o_iops = l_iops = ""
+			nthru++; tlabel[nthru] = label[r]; tom[nthru] = o_mib; tlm[nthru] = l_mib
+			toi[nthru] = o_iops; tli[nthru] = l_iops
+			# ours/Linux throughput: the inverse of the time ratio (cycles)
+			tr[nthru] = (ratio != "" && ratio > 0) ? 1 / ratio : \
+				((o_mib != "" && l_mib != "" && l_mib > 0) ? o_mib / l_mib : "")
+		}
+		printf "%s,\"%s\",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,\"%s\",\"%s\",%s,%s,%s,%s\n", rid[r], q, unit, \
 			o_med, o_min, o_max, o_reps, o_cyc, l_med, l_min, l_max, l_reps, l_cyc, \
-			(ratio == "" ? "" : sprintf("%.4f", ratio)), qo, ql > csv
+			(ratio == "" ? "" : sprintf("%.4f", ratio)), qo, ql, \
+			(o_mib == "" ? "" : sprintf("%.2f", o_mib)), (l_mib == "" ? "" : sprintf("%.2f", l_mib)), \
+			(o_iops == "" ? "" : sprintf("%.0f", o_iops)), (l_iops == "" ? "" : sprintf("%.0f", l_iops)) > csv
 		if (ratio != "")
 			printf "%s\t%s\t%s\t%s\t%s\n", rid[r], o_med, l_med, ratio, unit >> dat
 	}
@@ -201,6 +221,24 @@ END {
 	print "" > md
 	print "ratio = ours / Linux, from TSC cycles where both have them (below 1: ours is faster or smaller). min-max: the smallest and largest batch mean; medians are of batch means; batches: measured batches, ours/Linux." > md
 	if (star) print "\\* our cycles converted to µs with the TSC rate Linux calibrated in the same run (our kernel publishes none yet; under QEMU TCG both guests read the host TSC)." > md
+	if (nthru > 0) {
+		print ""
+		printf "%-46s %10s %10s %10s %10s %10s\n", "throughput (from the medians above)", "ours MiB/s", \
+			"Linux MiB/s", "ours IOPS", "Linux IOPS", "ours/Linux"
+		print "" > md
+		print "| throughput (from the medians above) | ours MiB/s | Linux MiB/s | ours IOPS | Linux IOPS | ours/Linux throughput |" > md
+		print "|---|---:|---:|---:|---:|---:|" > md
+		for (i = 1; i <= nthru; i++) {
+			x1 = (tom[i] == "") ? "n/a" : fmt(tom[i]); x2 = (tlm[i] == "") ? "n/a" : fmt(tlm[i])
+			x3 = (toi[i] == "") ? "-" : sprintf("%.0f", toi[i]); x4 = (tli[i] == "") ? "-" : sprintf("%.0f", tli[i])
+			x5 = (tr[i] == "") ? "-" : sprintf("%.2f", tr[i])
+			printf "%-46s %10s %10s %10s %10s %10s\n", tlabel[i], x1, x2, x3, x4, x5
+			printf "| %s | %s | %s | %s | %s | %s |\n", tlabel[i], x1, x2, x3, x4, x5 > md
+		}
+		print "throughput = bytes per iteration / median time; IOPS for rows whose iteration is one request; ours/Linux above 1: ours moves more."
+		print "" > md
+		print "throughput = bytes per iteration (bench/rows.txt) / median time per iteration; IOPS only for rows whose iteration is one request; ours/Linux throughput above 1: ours moves more per second (the inverse of the time ratio)." > md
+	}
 }
 ' "$info" bench/rows.txt "$parsed"
 

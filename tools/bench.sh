@@ -26,32 +26,79 @@ D=$B/bench
 EXO_TIMEOUT=${EXO_TIMEOUT:-240}
 LINUX_TIMEOUT=${LINUX_TIMEOUT:-420}
 
-# One disk image for both: 256 MiB raw, ext2 (Linux mounts it; our kernel
-# has no disk driver yet but gets the same device). Each boot gets a fresh copy.
-rm -f "$D/disk.img" "$D/disk-exo.img" "$D/disk-linux.img"
-truncate -s 256M "$D/disk.img"
-mke2fs -q -t ext2 -F -L bench "$D/disk.img" || exit 1
-cp --sparse=always "$D/disk.img" "$D/disk-exo.img"
-cp --sparse=always "$D/disk.img" "$D/disk-linux.img"
-rm -f "$D/disk.img"
+# Two disks for both systems, attached identically (docs/performance.md,
+# "The disks"); each boot gets fresh copies of both.
+#  1. raw (virtio serial benchraw, the first virtio disk: the one our kernel
+#     uses): RAW_MIB MiB with an exodisk ownership region (docs/disk.md). The
+#     benchmark's disk owner (key file disk.key: the 32 bytes bench/disk.c
+#     holds) has RANGE_MIB * 2 MiB of random data placed in one run of data
+#     blocks: the first half is the raw-disk rows' read range (rd=), the
+#     second their write range (wr=). Both systems get the same rd= and wr=
+#     (in 4 KiB blocks); Linux reads and writes only those byte ranges of
+#     the device, never the region.
+#  2. fs (serial benchfs): 256 MiB ext2 for Linux's file-system rows
+#     (mounted at /mnt; ours has no file system yet and does not touch it).
+RAW_MIB=160 RANGE_MIB=64
+exodisk=$B/tools/exodisk
+[ -x "$exodisk" ] || make --no-print-directory -s "$exodisk" || exit 1
+rm -f "$D"/raw*.img "$D"/fs*.img "$D/disk.img" "$D/disk-exo.img" "$D/disk-linux.img"
+printf '%s' 'exo make bench disk owner key 01' >"$D/disk.key"
+head -c $((RANGE_MIB * 2))M /dev/urandom >"$D/raw.data"
+if ! "$exodisk" format "$D/raw.img" $RAW_MIB >"$D/raw.log" ||
+	! "$exodisk" place "$D/raw.img" "$D/raw.data" "$D/disk.key" bench >>"$D/raw.log"; then
+	cat "$D/raw.log" >&2
+	exit 1
+fi
+rm -f "$D/raw.data"
+# "...: placed raw.data for owner slot 1 (bench): first block F, N blocks"
+first=$(sed -n 's/.*placed .*: first block \([0-9]*\), [0-9]* blocks$/\1/p' "$D/raw.log")
+[ -n "$first" ] || { echo "bench: cannot read the placed extent:" >&2; cat "$D/raw.log" >&2; exit 1; }
+half=$((RANGE_MIB * 256))
+rd="$first+$half" wr="$((first + half))+$half"
+truncate -s 256M "$D/fs.img"
+mke2fs -q -t ext2 -F -L bench "$D/fs.img" || exit 1
+for s in exo linux; do
+	cp --sparse=always "$D/raw.img" "$D/raw-$s.img"
+	cp --sparse=always "$D/fs.img" "$D/fs-$s.img"
+done
+rm -f "$D/raw.img" "$D/fs.img"
 
 # Our ISO: the benchmark program three times: the measuring env, its peer
 # for the two-environment benchmarks (PCT, context switch), and a spinning
 # env that holds the last CPU so that those two share CPU 0 (bench/ipc.c).
 tools/mkiso.sh "$D/exo.iso" "$B/kernel/kernel.elf" "test" \
-	"$B/bench/exo/bench=bench" "$B/bench/exo/bench=bench-peer peer" \
+	"$B/bench/exo/bench=bench rd=$rd wr=$wr" "$B/bench/exo/bench=bench-peer peer" \
 	"$B/bench/exo/bench=bench-hog hog" || exit 1
 
 # Identical for both systems: machine, accelerator, CPU model, memory,
-# CPU count, disk, console.
+# CPU count, disks, console. The raw disk comes first, so it has the lower
+# PCI slot: our kernel drives the first virtio disk it finds.
 # shellcheck disable=SC2054 # commas inside QEMU option values
 common=(-machine pc -accel "$accel" -cpu max -smp "$smp" -m "$mem"
 	-display none -no-reboot -monitor none -serial stdio
 	-device isa-debug-exit,iobase=0xf4,iosize=4
-	-device virtio-blk-pci,drive=benchdisk)
-ours=(-cdrom "$D/exo.iso" -boot d -drive "file=$D/disk-exo.img,format=raw,if=none,id=benchdisk")
-linux=(-kernel "$D/linux/vmlinuz" -initrd "$D/initrd.gz" -append "console=ttyS0 quiet"
-	-drive "file=$D/disk-linux.img,format=raw,if=none,id=benchdisk")
+	-device virtio-blk-pci,drive=benchraw,serial=benchraw
+	-device virtio-blk-pci,drive=benchfs,serial=benchfs)
+disks() { # SIDE: the -drive options, each system its own copies
+	drives=(-drive "file=$D/raw-$1.img,format=raw,if=none,id=benchraw"
+		-drive "file=$D/fs-$1.img,format=raw,if=none,id=benchfs")
+}
+disks exo
+ours=(-cdrom "$D/exo.iso" -boot d "${drives[@]}")
+disks linux
+# Linux passes unknown name=value parameters to /init as environment
+# variables: bench_rd and bench_wr (bench/linux-init.sh).
+linux=(-kernel "$D/linux/vmlinuz" -initrd "$D/initrd.gz"
+	-append "console=ttyS0 quiet bench_rd=$rd bench_wr=$wr" "${drives[@]}")
+
+# exo_death LOG: the pattern of the kernel's message that the measuring
+# environment died. Its forks (bench/slice.c, the COW fork benchmark) have
+# its name too, so the id it prints (BENCH-INFO env ID) tells them apart.
+exo_death() {
+	local id
+	id=$(tr -d '\r' <"$1" | sed -n 's/^BENCH-INFO env \([0-9]*\)$/\1/p' | head -n 1)
+	echo "env ${id:-[0-9]+} \(bench\)( killed|: unhandled)"
+}
 
 # boot NAME TIMEOUT ARGS...: run QEMU, serial to NAME.log; sets rc, secs.
 # A watchdog ends a run that has printed nothing for IDLE seconds, that
@@ -80,7 +127,7 @@ boot() {
 		if [ $quiet -ge "$IDLE" ] || [ $ended -ge 30 ]; then
 			echo "bench: $name: no progress for ${quiet}s; stopping QEMU" >&2
 			kill "$pid" 2>/dev/null
-		elif grep -a -q -E '\(bench\)( killed|: unhandled)' "$log"; then
+		elif [ "$name" = exo ] && grep -a -q -E "$(exo_death "$log")" "$log"; then
 			echo "bench: $name: the benchmark environment died; stopping QEMU" >&2
 			kill "$pid" 2>/dev/null
 		fi
@@ -113,12 +160,13 @@ fi
 	echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
 	echo "host load average before the runs: $load (other work on the host shows up as spread)"
 	echo "qemu: $(qemu-system-x86_64 --version | head -n 1)"
-	echo "qemu options (both): ${common[*]} -drive file=DISK,format=raw,if=none,id=benchdisk"
+	echo "qemu options (both): ${common[*]} -drive file=RAW,format=raw,if=none,id=benchraw -drive file=FS,format=raw,if=none,id=benchfs"
+	echo "disks: RAW ${RAW_MIB} MiB exodisk image, read range rd=$rd and write range wr=$wr (4 KiB blocks, random data); FS 256 MiB ext2"
 	echo "ours: -cdrom exo.iso -boot d (GRUB, kernel.elf, modules bench, bench-peer, bench-hog); ${exo_secs}s wall, status $exo_rc"
-	echo "linux: -kernel vmlinuz -initrd initrd.gz -append 'console=ttyS0 quiet' ($(cat "$D/linux/version" 2>/dev/null)); ${linux_secs}s wall, status $linux_rc"
+	echo "linux: -kernel vmlinuz -initrd initrd.gz -append 'console=ttyS0 quiet bench_rd=$rd bench_wr=$wr' ($(cat "$D/linux/version" 2>/dev/null)); ${linux_secs}s wall, status $linux_rc"
 } >"$D/run.info"
 
-rm -f "$D/disk-exo.img" "$D/disk-linux.img"
+rm -f "$D"/raw-*.img "$D"/fs-*.img
 
 fail=0
 for s in exo linux; do
