@@ -6,8 +6,9 @@
  * module's command line): "lab SCENARIO" (or "revoke-lab SCENARIO") is the
  * controller and must be the first boot module, since only that one holds
  * EXO_RIGHT_REVOKE and EXO_RIGHT_TRACE; every other module is a worker
- * (worker.c) whose role is its name up to an optional "-N" suffix:
- * "compliant", "slow", "stubborn", "sleeper", "pressure-3", ...
+ * (worker.c, disk.c) whose role is its name up to an optional "-N" suffix:
+ * "compliant", "slow", "stubborn", "sleeper", "pressure-3", "pager",
+ * "swapper", ...
  *
  * The controller and the workers talk through one page, the lab page: the
  * controller owns it and grants it read-write to every worker. The
@@ -23,25 +24,40 @@
 /* Where the lab page is mapped, in the controller and in every worker. */
 #define LAB_PAGE_VA 0x3f000000ULL
 /* Most environments the lab page has rows for (rows are env slots). */
-#define LAB_MAX_ENVS 64
+#define LAB_MAX_ENVS 32
 
 /* Stages, written by the controller. */
-#define LAB_SETUP 0 /* workers set up and take the frames they hold */
+#define LAB_SETUP 0 /* workers set up and take the frames (and blocks) they hold */
 #define LAB_GO	  1 /* pressure workers start allocating */
-#define LAB_STOP  2 /* the run is over: workers go to sleep */
+#define LAB_CHECK 2 /* the requests are over: workers check their data, set checked */
+#define LAB_STOP  3 /* the run is over: workers go to sleep */
+
+/* What a worker's end-of-run check looked at (lab_row.checked). */
+#define LAB_CHECKED_NONE   1 /* nothing: it keeps no data it could verify */
+#define LAB_CHECKED_PAGES  2 /* its pages (pager, swapper) */
+#define LAB_CHECKED_BLOCKS 3 /* its disk blocks (a worker with blocks=N) */
 
 /* One worker's row; [W] written by that worker only, read by the lab. */
 struct lab_row {
 	uint64_t ready;	      /* [W] 1 once set up (holding its frames, entry registered) */
 	uint64_t held;	      /* [W] frames in its own pool, by its own count */
-	uint64_t upcalls;     /* [W] revocation upcalls taken */
+	uint64_t upcalls;     /* [W] frame revocation upcalls taken */
 	uint64_t returned;    /* [W] frames freed in answer to requests */
 	uint64_t repossessed; /* [W] frames the kernel took (from exo_repossessed) */
 	uint64_t eagain;      /* [W] exo_frame_alloc results -EXO_EAGAIN or -EXO_ENOMEM */
+	uint64_t blocks;      /* [W] blocks its disk owner holds (exo_disk_info) */
+	uint64_t paged;	      /* [W] pager: pages on the disk now, not in memory */
+	uint64_t bupcalls;    /* [W] block revocation upcalls taken */
+	uint64_t breturned;   /* [W] blocks freed in answer to requests */
+	uint64_t restored;    /* [W] pages read back from the disk (pager, swapper) */
+	uint64_t intact;      /* [W] end check: pages or blocks whose data is right */
+	uint64_t lost;	      /* [W] end check: ones it held whose data is gone */
+	uint64_t bad;	      /* [W] ones read back wrong (at any time): must stay 0 */
+	uint64_t checked;     /* [W] LAB_CHECKED_* once the end check is done */
 };
 
 struct lab_page {
-	uint64_t stage; /* [L] LAB_SETUP, LAB_GO, LAB_STOP */
+	uint64_t stage; /* [L] LAB_SETUP, LAB_GO, LAB_CHECK, LAB_STOP */
 	uint64_t pad[7];
 	struct lab_row row[LAB_MAX_ENVS]; /* indexed by env slot */
 };
@@ -80,15 +96,21 @@ static inline void lab_sleep_us(uint64_t us)
  * characters into buf. */
 void lab_role(const char *name, char *buf, unsigned size);
 
+/* What a step asks for. */
+#define LAB_KFRAMES 0 /* exo_revoke_request */
+#define LAB_KBLOCKS 1 /* exo_revoke_blocks */
+
 /*
  * A scenario: steps run in order; each asks every worker whose role is
- * `who` (or every worker, "*") for `frames` frames within `deadline_ms`,
- * waits until the kernel traced the outcome (complied or repossessed),
- * then `gap_ms`; `repeat` times. Then the run goes on for run_ms.
+ * `who` (or every worker, "*") for `count` frames (kind LAB_KFRAMES) or
+ * disk blocks (LAB_KBLOCKS) within `deadline_ms`, waits until the kernel
+ * traced the outcome (complied or repossessed), then `gap_ms`; `repeat`
+ * times. Then the run goes on for run_ms, and the workers check their data.
  */
 struct lab_step {
 	const char *who;
-	uint32_t frames;
+	uint32_t kind; /* LAB_KFRAMES or LAB_KBLOCKS */
+	uint32_t count;
 	uint32_t deadline_ms;
 	uint32_t repeat;
 	uint32_t gap_ms;
