@@ -541,8 +541,16 @@ static long metadata_write(const struct checked *c)
 		if (data_block(gone[i]) && (*entry(gone[i]) & SB_DISK_HELD))
 			set_entry(gone[i], *entry(gone[i]) & ~SB_DISK_HELD);
 	r = region_io(VBLK_WRITE, c->block, d.new);
-	if (r == 0 && (*entry(c->block) & SB_DISK_FRESH))
+	if (r < 0) {
+		/* The disk keeps the old contents: so do the held marks. */
+		for (uint32_t i = 0; i < na; i++)
+			set_entry(appeared[i], *entry(appeared[i]) & ~SB_DISK_HELD);
+		for (uint32_t i = 0; i < ng; i++)
+			if (data_block(gone[i]) && SB_DISK_ENTRY_OWNER(*entry(gone[i])))
+				set_entry(gone[i], *entry(gone[i]) | SB_DISK_HELD);
+	} else if (*entry(c->block) & SB_DISK_FRESH) {
 		set_entry(c->block, *entry(c->block) & ~SB_DISK_FRESH);
+	}
 	set_status(c->status_pa, r < 0 ? r : 1);
 	return 0;
 }
