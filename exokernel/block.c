@@ -275,21 +275,36 @@ static void load_map(uint64_t i)
 	d.damaged = true;
 }
 
+/* Count the map's data blocks: free ones into *nfree, owned ones per owner
+ * into have[1..31] (blocks out of use, reserved or being freed count for
+ * neither). Returns how many entries are none of these: 0 unless the
+ * in-memory map is corrupt (each is printed). */
+static unsigned tally(uint64_t *nfree, uint32_t have[SB_DISK_OWNER_SLOTS + 1])
+{
+	unsigned bad = 0;
+	*nfree = 0;
+	for (uint64_t b = d.super->data_start; b < d.nblocks; b++) {
+		uint32_t e = *entry(b), o = SB_DISK_ENTRY_OWNER(e);
+		if (e & M_DAMAGED)
+			continue;
+		if (e == 0)
+			(*nfree)++;
+		else if (o >= 1 && o <= SB_DISK_OWNER_SLOTS)
+			have[o]++;
+		else if (e != M_FREEING && o != SB_DISK_RESERVED) {
+			kprintf("exo: invariant: block %lu has map entry 0x%x\n", b, e);
+			bad++;
+		}
+	}
+	return bad;
+}
+
 /* Count what the map says; correct the owners' counts if they disagree
  * (the map decides: docs/disk.md). */
 static void count_blocks(void)
 {
 	uint32_t have[SB_DISK_OWNER_SLOTS + 1] = { 0 };
-	d.nfree = 0;
-	for (uint64_t b = d.super->data_start; b < d.nblocks; b++) {
-		uint32_t e = *entry(b), o = SB_DISK_ENTRY_OWNER(e);
-		if (e & M_DAMAGED)
-			continue;
-		if (o == 0)
-			d.nfree++;
-		else if (o <= SB_DISK_OWNER_SLOTS)
-			have[o]++;
-	}
+	tally(&d.nfree, have);
 	for (unsigned o = 1; o <= SB_DISK_OWNER_SLOTS; o++) {
 		if (owner_slot(o)->nblocks != have[o]) {
 			kprintf("exo: disk: owner %u counted %u blocks, the map gives %u: "
@@ -392,6 +407,23 @@ static uint16_t block_rights(const struct env *e, uint64_t b)
 static bool data_block(uint64_t b)
 {
 	return d.region && b >= d.super->data_start && b < d.nblocks;
+}
+
+/* Whether b is a data block of owner o (not 0) that no metadata block
+ * holds and that is in use (not out of use, not being freed). */
+static bool unheld_of(uint64_t b, unsigned o)
+{
+	if (!data_block(b) || o == 0)
+		return false;
+	uint32_t en = *entry(b);
+	return SB_DISK_ENTRY_OWNER(en) == o && !(en & (SB_DISK_HELD | M_MEMBITS));
+}
+
+/* The same, and plain data (no metadata type): what a swap area may hold
+ * and what a block repossession may take. */
+static bool plain_of(uint64_t b, unsigned o)
+{
+	return unheld_of(b, o) && !SB_DISK_ENTRY_TYPE(*entry(b));
 }
 
 /* Drop every grant on block b. */
@@ -528,13 +560,9 @@ static long metadata_write(const struct checked *c)
 		return r;
 	if (sb_udf_diff(set_old, nold, set_new, nnew, appeared, &na, gone, &ng) < 0)
 		return -EXO_EINVAL;
-	for (uint32_t i = 0; i < na; i++) {
-		uint64_t a = appeared[i];
-		uint32_t en = data_block(a) ? *entry(a) : 0;
-		if (!data_block(a) || a == c->block || SB_DISK_ENTRY_OWNER(en) != me_o ||
-		    (en & (SB_DISK_HELD | M_MEMBITS)))
+	for (uint32_t i = 0; i < na; i++)
+		if (appeared[i] == c->block || !unheld_of(appeared[i], me_o))
 			return -EXO_EPERM;
-	}
 	for (uint32_t i = 0; i < na; i++)
 		set_entry(appeared[i], *entry(appeared[i]) | SB_DISK_HELD);
 	for (uint32_t i = 0; i < ng; i++)
@@ -819,9 +847,7 @@ uint64_t block_repossess(struct env *e, uint64_t n)
 		return 0;
 	block_quiesce(); /* no transfer may be in flight on a block that goes */
 	for (uint64_t b = d.nblocks; b-- > d.super->data_start && taken < n;) {
-		uint32_t en = *entry(b);
-		if (SB_DISK_ENTRY_OWNER(en) != o || SB_DISK_ENTRY_TYPE(en) ||
-		    (en & (SB_DISK_HELD | M_MEMBITS)) || in_swap(e, b))
+		if (!plain_of(b, o) || in_swap(e, b))
 			continue;
 		free_block(b);
 		repo_record(e, EXO_REPO_BLOCK, b, 0);
@@ -838,14 +864,12 @@ uint64_t block_swap_out(struct env *e, uint64_t fn)
 	while (e->swap_used < e->swap_count) {
 		uint64_t b = e->swap_first + e->swap_used++;
 		/* Still the owner's plain data? It may have been freed since. */
-		uint32_t en = data_block(b) ? *entry(b) : 0;
-		if (!data_block(b) || SB_DISK_ENTRY_OWNER(en) != owner_of(e) ||
-		    SB_DISK_ENTRY_TYPE(en) || (en & (SB_DISK_HELD | M_MEMBITS)))
+		if (!plain_of(b, owner_of(e)))
 			continue;
 		if (vblk_sync(VBLK_WRITE, b, (uint64_t[]){ fn << PAGE_SHIFT }, 1) < 0)
 			return 0;
-		if (en & SB_DISK_FRESH)
-			set_entry(b, en & ~SB_DISK_FRESH);
+		if (*entry(b) & SB_DISK_FRESH)
+			set_entry(b, *entry(b) & ~SB_DISK_FRESH);
 		trace_event(EXO_TRACE_SWAP, e->id, fn, b);
 		return b;
 	}
@@ -859,12 +883,9 @@ long sys_swap_register(uint64_t first, uint64_t count)
 		return -EXO_ERANGE;
 	if (count && (!data_block(first) || count > d.nblocks - first))
 		return d.region ? -EXO_EINVAL : -EXO_ENOTSUP;
-	for (uint64_t b = first; b < first + count; b++) {
-		uint32_t en = *entry(b);
-		if (!owner_of(e) || SB_DISK_ENTRY_OWNER(en) != owner_of(e) ||
-		    SB_DISK_ENTRY_TYPE(en) || (en & (SB_DISK_HELD | M_MEMBITS)))
+	for (uint64_t b = first; b < first + count; b++)
+		if (!plain_of(b, owner_of(e)))
 			return -EXO_EPERM;
-	}
 	e->swap_first = count ? first : 0;
 	e->swap_count = (uint32_t)count;
 	e->swap_used = 0;
@@ -1034,21 +1055,9 @@ unsigned block_invariant_check(void)
 	unsigned bad = 0;
 	if (!d.region)
 		return 0;
-	uint64_t nfree = 0;
+	uint64_t nfree;
 	uint32_t have[SB_DISK_OWNER_SLOTS + 1] = { 0 };
-	for (uint64_t b = d.super->data_start; b < d.nblocks; b++) {
-		uint32_t e = *entry(b), o = SB_DISK_ENTRY_OWNER(e);
-		if (e & M_DAMAGED)
-			continue;
-		if (e == 0)
-			nfree++;
-		else if (o >= 1 && o <= SB_DISK_OWNER_SLOTS)
-			have[o]++;
-		else if (e != M_FREEING && o != SB_DISK_RESERVED) {
-			kprintf("exo: invariant: block %lu has map entry 0x%x\n", b, e);
-			bad++;
-		}
-	}
+	bad += tally(&nfree, have);
 	if (nfree != d.nfree) {
 		kprintf("exo: invariant: %lu free blocks counted, %lu recorded\n", nfree, d.nfree);
 		bad++;
