@@ -136,16 +136,24 @@ void disk_refresh(void)
 		row->blocks = di.owned;
 }
 
+/* How many of blk[i..nblk) are consecutive block numbers that fit in one
+ * request and in the buffer after its first used pages (at least 1). */
+static unsigned run_len(unsigned i, unsigned used)
+{
+	unsigned k = 1;
+	while (i + k < nblk && k < EXO_DISK_MAX_BLOCKS && used + k < BUF_PAGES &&
+	       blk[i + k] == blk[i] + k)
+		k++;
+	return k;
+}
+
 /* Write the pattern of every block in blk[], BUF_PAGES blocks at a time. */
 static int blocks_write(void)
 {
 	for (unsigned i = 0; i < nblk;) {
 		unsigned n = 0, used = 0;
 		while (i < nblk && n < EXO_DISK_MAX_REQS && used < BUF_PAGES) {
-			unsigned k = 1;
-			while (i + k < nblk && k < EXO_DISK_MAX_BLOCKS && used + k < BUF_PAGES &&
-			       blk[i + k] == blk[i] + k)
-				k++;
+			unsigned k = run_len(i, used);
 			for (unsigned j = 0; j < k; j++)
 				fill(BUF_VA + (used + j) * EXO_PAGE_SIZE, blk[i + j]);
 			req[n++] = (struct exo_disk_req){ .op = EXO_DISK_WRITE,
@@ -569,10 +577,7 @@ static void check_blocks(void)
 	for (unsigned i = 0; i < nblk;) {
 		unsigned n = 0, used = 0, first[EXO_DISK_MAX_REQS];
 		while (i < nblk && n < EXO_DISK_MAX_REQS && used < BUF_PAGES) {
-			unsigned k = 1;
-			while (i + k < nblk && k < EXO_DISK_MAX_BLOCKS && used + k < BUF_PAGES &&
-			       blk[i + k] == blk[i] + k)
-				k++;
+			unsigned k = run_len(i, used);
 			first[n] = i;
 			req[n++] = (struct exo_disk_req){ .op = EXO_DISK_READ,
 							  .nblocks = k,
