@@ -94,10 +94,15 @@ LIBEXO_SRCS := $(wildcard libos/libexo/*.c libos/libexo/*.S) secure-bindings/udf
 LIBUNIX_SRCS := $(wildcard libos/unix/*.c libos/unix/*.S)
 LIBEXO := $(BUILD)/user/libexo.a
 LIBUNIX := $(BUILD)/user/libunix.a
+# newlib's libc/posix (regex, fnmatch, directories, exec*): tools/posix.mk.
+LIBPOSIX := $(BUILD)/user/libposix.a
 CRT0 := $(BUILD)/user/libos/libexo/crt0.S.o
-ULIBS := $(LIBUNIX) $(LIBEXO) $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
+ULIBS := $(LIBUNIX) $(LIBPOSIX) $(LIBEXO) $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 ULDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
-	-Wl,-Ttext-segment=0x400000
+	-Wl,-Ttext-segment=0x400000 \
+	-Wl,--undefined=raise -Wl,--undefined=signal
+# (libunix defines raise and signal over real signals; naming them undefined
+# up front makes the linker take libunix's before libc's emulation.)
 
 $(BUILD)/user/%.c.o: %.c $(NEWLIB)/.stamp
 	@mkdir -p $(@D)
@@ -130,6 +135,14 @@ $(BUILD)/apps/%: $$(addprefix $(BUILD)/user/,$$(addsuffix .o,$$(wildcard apps/$$
 	@mkdir -p $(@D)
 	$(call link-user,$@,$(filter %.c.o,$^))
 
+# unixd, the UNIX libOS's server environment (libos/unix/server/): the
+# first program of the system `make run` boots.
+UNIXD := $(BUILD)/unix/unixd
+$(UNIXD): $(patsubst %,$(BUILD)/user/%.o,$(wildcard libos/unix/server/*.c) secure-bindings/elf.c) \
+		$(CRT0) $(ULIBS)
+	@mkdir -p $(@D)
+	$(call link-user,$@,$(filter %.c.o,$^))
+
 # Each tests/integration/NAME.c becomes the test program build/tests/NAME.
 TEST_PROGS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/*.c))
 $(BUILD)/tests/%: $(BUILD)/user/tests/integration/%.c.o $(CRT0) $(ULIBS)
@@ -144,18 +157,19 @@ $(BAD_ELFS): $(BUILD)/apps/qemu-exit tools/mkbadelf.sh
 
 # ---------------------------------------------------------------- image
 ISO := $(BUILD)/exo.iso
-FIRST ?= prompt
-# The first program gets the system's disk owner key as a data module
+# The first program: unixd, which mounts the root file system on the disk
+# and starts /bin/sh. It gets the system's disk owner key as a data module
 # (tools/exodisk.mk makes build/disk.key once).
-$(ISO): $(KERNEL) $(APP_BINS) tools/mkiso.sh $(BUILD)/disk.key
-	tools/mkiso.sh $@ $(KERNEL) "" $(BUILD)/apps/$(FIRST) $(BUILD)/disk.key=data:/disk.key
+FIRST ?= $(UNIXD)
+$(ISO): $(KERNEL) $(FIRST) tools/mkiso.sh $(BUILD)/disk.key
+	tools/mkiso.sh $@ $(KERNEL) "" $(FIRST) $(BUILD)/disk.key=data:/disk.key
 
 # Host tools (tools/*.mk add themselves to HOST_TOOLS): built with the
 # same hardware-free sources the kernel uses.
 HOST_TOOLS :=
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iexokernel/include -Isecure-bindings
 
-all: $(KERNEL) $(APP_BINS) $(TEST_PROGS) $(BAD_ELFS) $(ISO) host-tools
+all: $(KERNEL) $(APP_BINS) $(UNIXD) $(TEST_PROGS) $(BAD_ELFS) $(ISO) host-tools
 host-tools: $$(HOST_TOOLS)
 iso: $(ISO)
 
@@ -163,26 +177,23 @@ iso: $(ISO)
 deps:
 	@tools/deps.sh $(DEPS)
 
-# EXTRA=DIR: every file of DIR rides along as a data module named
-# data:/extra/FILE (until the root file system holds them under /extra).
-RUN_ISO := $(if $(EXTRA),$(BUILD)/exo-extra.iso,$(ISO))
-# The system's disk: made once, kept across runs (ownership lives on it;
-# `rm build/disk.img` starts afresh).
+# The system's disk: made once, kept across runs (ownership and users'
+# files live on it; `make clean-disk` starts afresh). `make disk`
+# (tools/rootfs.mk) places the root file system on it, or refreshes /bin,
+# /boot, /docs and /extra (EXTRA=DIR) inside it.
 DISK_IMG := $(BUILD)/disk.img
 DISK_MIB ?= 256
+RUN_ISO := $(ISO)
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(if $(EXTRA),tools/mkiso.sh $(RUN_ISO) $(KERNEL) "" $(BUILD)/apps/$(FIRST) \
-		$(BUILD)/disk.key=data:/disk.key \
-		$$(find $(EXTRA) -maxdepth 1 -type f -printf '%p=data:/extra/%f\n'))
-	@[ -e $(DISK_IMG) ] || $(BUILD)/tools/exodisk format $(DISK_IMG) $(DISK_MIB)
+	@$(MAKE) --no-print-directory disk
 	tools/qemu.sh $(RUN_ISO) ACCEL=$(ACCEL) SMP=$(SMP) MEM=$(MEM) -- \
 		-drive file=$(DISK_IMG),if=virtio,format=raw
 
 gdb: deps
 	@$(MAKE) --no-print-directory all
 	@echo "attach with: gdb $(KERNEL) -ex 'target remote :1234'"
-	@[ -e $(DISK_IMG) ] || $(BUILD)/tools/exodisk format $(DISK_IMG) $(DISK_MIB)
+	@$(MAKE) --no-print-directory disk
 	tools/qemu.sh $(ISO) ACCEL=$(ACCEL) SMP=$(SMP) MEM=$(MEM) GDB=1 -- \
 		-drive file=$(DISK_IMG),if=virtio,format=raw
 

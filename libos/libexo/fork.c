@@ -61,10 +61,12 @@ __asm__(".text\n"
 
 static struct {
 	uint64_t start, end;
+	bool skip; /* exo_fork_skip: not copied at all */
 } shares[EXO_FORK_SHARE_MAX];
 static unsigned nshares;
 
-int exo_fork_share(uint64_t va, uint64_t bytes)
+/* Record [va, va + bytes) rounded out to pages as shared or skipped. */
+static int add_range(uint64_t va, uint64_t bytes, bool skip)
 {
 	uint64_t start = va & ~(EXO_PAGE_SIZE - 1), end;
 
@@ -75,16 +77,33 @@ int exo_fork_share(uint64_t va, uint64_t bytes)
 		return -EXO_ERANGE;
 	shares[nshares].start = start;
 	shares[nshares].end = end;
+	shares[nshares].skip = skip;
 	nshares++;
+	return 0;
+}
+
+int exo_fork_share(uint64_t va, uint64_t bytes)
+{
+	return add_range(va, bytes, false);
+}
+
+int exo_fork_skip(uint64_t va, uint64_t bytes)
+{
+	return add_range(va, bytes, true);
+}
+
+/* The range holding va: 1 shared, 2 skipped, 0 none. */
+static int range_of(uint64_t va)
+{
+	for (unsigned i = 0; i < nshares; i++)
+		if (va >= shares[i].start && va < shares[i].end)
+			return shares[i].skip ? 2 : 1;
 	return 0;
 }
 
 static bool is_shared(uint64_t va)
 {
-	for (unsigned i = 0; i < nshares; i++)
-		if (va >= shares[i].start && va < shares[i].end)
-			return true;
-	return false;
+	return range_of(va) == 1;
 }
 
 void exo_prefault_write(void *buf, size_t len)
@@ -272,7 +291,8 @@ static long dup_address_space(uint64_t child)
 					uint64_t pte = exo_uvpt_pte_raw(va);
 
 					if (!(pte & EXO_PTE_P) ||
-					    (va >= EXO_LIBEXO_BOTTOM && va < EXO_LIBEXO_TOP))
+					    (va >= EXO_LIBEXO_BOTTOM && va < EXO_LIBEXO_TOP) ||
+					    range_of(va) == 2)
 						continue;
 					r = dup_page(child, va, pte);
 					if (r < 0)
@@ -328,7 +348,7 @@ static bool cow_registered;
 /* The parent's half of exo_fork; noinline so that its frame lies below the
  * context the child resumes (which must not change until the stack page is
  * protected). */
-static long __attribute__((noinline)) fork_parent(const struct fork_ctx *c)
+static long __attribute__((noinline)) fork_parent(const struct fork_ctx *c, bool stopped)
 {
 	const volatile struct exo_env_info *me = exo_env_info((uint64_t)exo_env_id());
 	struct exo_regs regs;
@@ -380,7 +400,7 @@ static long __attribute__((noinline)) fork_parent(const struct fork_ctx *c)
 	regs.rip = c->rip;
 	regs.rflags = 0x202; /* IF; DF clear as at any call */
 	r = exo_env_set_regs((uint64_t)child, &regs);
-	if (r >= 0)
+	if (r >= 0 && !stopped)
 		r = exo_env_set_status((uint64_t)child, EXO_ENV_RUNNABLE);
 	if (r >= 0)
 		return child;
@@ -401,11 +421,22 @@ static long fork_child(const struct fork_ctx *c)
 	return 0;
 }
 
+/* Both entry points: fork_capture must be called from the function whose
+ * frame the child resumes, so each has its own copy of these lines. */
 long exo_fork(void)
 {
 	struct fork_ctx c;
 
 	if (fork_capture(&c) != 0)
 		return fork_child(&c);
-	return fork_parent(&c);
+	return fork_parent(&c, false);
+}
+
+long exo_fork_stopped(void)
+{
+	struct fork_ctx c;
+
+	if (fork_capture(&c) != 0)
+		return fork_child(&c);
+	return fork_parent(&c, true);
 }

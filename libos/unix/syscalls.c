@@ -14,7 +14,7 @@
  * The heap is ordinary frames mapped page by page above the program's end.
  *
  * Internal helpers return negative errno; the POSIX entry points return -1
- * and set errno (see fail()).
+ * and set errno (see unix_fail()).
  */
 #include <errno.h>
 #include <limits.h>
@@ -31,19 +31,20 @@
 #include <unistd.h>
 
 #include <exo/calls.h>
+#include <unix/client.h>
 #include <unix/errno_map.h>
 
 /*
  * newlib's reentrant wrappers (_write_r, ... in libc/reent/) clear the
  * global int errno of the "system-dependent layer", call us, and copy it
  * into the caller's struct _reent. Programs that call write() directly read
- * errno through __errno() instead. fail() sets both.
+ * errno through __errno() instead. unix_fail() sets both.
  */
 #undef errno
 extern int errno;
 
 /* Fail a system call with errno e. Returns -1. */
-static int fail(int e)
+int unix_fail(int e)
 {
 	errno = e;
 	*__errno() = e;
@@ -312,97 +313,66 @@ static bool is_cons(int fd)
  * the console failed part way), or -1: EBADF, or the console's error
  * (EFAULT for a bad buf, EIO ...).
  */
-_READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t n)
+_READ_WRITE_RETURN_TYPE unix_solo_write(int fd, const void *buf, size_t n)
 {
 	ssize_t r;
 
 	if (!is_cons(fd))
-		return fail(EBADF);
+		return unix_fail(EBADF);
 	r = cons_write(buf, RW_MAX(n));
-	return r < 0 ? fail((int)-r) : (_READ_WRITE_RETURN_TYPE)r;
+	return r < 0 ? unix_fail((int)-r) : (_READ_WRITE_RETURN_TYPE)r;
 }
 
 /*
  * Read up to n bytes of at most one line from fd into buf. Returns bytes
  * read, 0 at end of file, or -1: EBADF, EINTR (Ctrl-C), EFAULT.
  */
-_READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t n)
+_READ_WRITE_RETURN_TYPE unix_solo_read(int fd, void *buf, size_t n)
 {
 	ssize_t r;
 
 	if (!is_cons(fd))
-		return fail(EBADF);
+		return unix_fail(EBADF);
 	r = cons_read(buf, RW_MAX(n));
-	return r < 0 ? fail((int)-r) : (_READ_WRITE_RETURN_TYPE)r;
+	return r < 0 ? unix_fail((int)-r) : (_READ_WRITE_RETURN_TYPE)r;
 }
 
 /* Close fd. Returns 0, or -1 with EBADF. The console stays usable through other fds. */
-int close(int fd)
+int unix_solo_close(int fd)
 {
 	if (!is_cons(fd))
-		return fail(EBADF);
+		return unix_fail(EBADF);
 	cons_fds &= ~(1u << fd);
 	return 0;
 }
 
 /* Describe fd: the console is a character device, so stdio line-buffers it. -1: EBADF. */
-int fstat(int fd, struct stat *st)
+int unix_solo_fstat(int fd, struct stat *st)
 {
 	if (!is_cons(fd))
-		return fail(EBADF);
+		return unix_fail(EBADF);
 	memset(st, 0, sizeof *st);
 	st->st_mode = S_IFCHR | S_IRUSR | S_IWUSR | S_IWGRP;
 	st->st_nlink = 1;
 	return 0;
 }
 
-/* No file system yet: always -1 with ENOENT. */
-int stat(const char *restrict path, struct stat *restrict st)
-{
-	(void)path;
-	(void)st;
-	return fail(ENOENT);
-}
-
 /* 1 if fd is a terminal (the console); else 0 with errno EBADF. */
-int isatty(int fd)
+int unix_solo_isatty(int fd)
 {
 	if (!is_cons(fd)) {
-		fail(EBADF);
+		unix_fail(EBADF);
 		return 0;
 	}
 	return 1;
 }
 
 /* A terminal cannot seek: -1 with ESPIPE, or EBADF for a closed fd. */
-off_t lseek(int fd, off_t off, int whence)
+off_t unix_solo_lseek(int fd, off_t off, int whence)
 {
 	(void)off;
 	(void)whence;
-	return fail(is_cons(fd) ? ESPIPE : EBADF);
-}
-
-/* No file system yet: always -1 with ENOENT. */
-int open(const char *path, int flags, ...)
-{
-	(void)path;
-	(void)flags;
-	return fail(ENOENT);
-}
-
-/* No file system yet: always -1 with ENOENT. */
-int link(const char *old, const char *new)
-{
-	(void)old;
-	(void)new;
-	return fail(ENOENT);
-}
-
-/* No file system yet: always -1 with ENOENT. */
-int unlink(const char *path)
-{
-	(void)path;
-	return fail(ENOENT);
+	return unix_fail(is_cons(fd) ? ESPIPE : EBADF);
 }
 
 /* ------------------------------------------------------------ heap */
@@ -455,14 +425,14 @@ void *sbrk(ptrdiff_t incr)
 	heap_brk = want;
 	return (void *)old;
 nomem:
-	fail(ENOMEM);
+	unix_fail(ENOMEM);
 	return (void *)-1;
 }
 
 /* ------------------------------------------------------------ processes */
 
 /* End the program: destroy this environment. The status has no reader yet. */
-void _exit(int status)
+void unix_solo_exit(int status)
 {
 	(void)status;
 	for (;;)
@@ -470,11 +440,11 @@ void _exit(int status)
 }
 
 /* This environment's id, as a process id. -1 with errno only if the kernel fails. */
-pid_t getpid(void)
+pid_t unix_solo_getpid(void)
 {
 	long id = exo_env_id();
 
-	return id < 0 ? fail(unix_errno(id)) : (pid_t)id;
+	return id < 0 ? unix_fail(unix_errno(id)) : (pid_t)id;
 }
 
 /*
@@ -484,71 +454,16 @@ pid_t getpid(void)
  * otherwise the program ends with status 128 + sig. Errors: EINVAL (sig out
  * of range), ESRCH (any other pid).
  */
-int kill(pid_t pid, int sig)
+int unix_solo_kill(pid_t pid, int sig)
 {
 	if (sig < 0 || sig >= NSIG)
-		return fail(EINVAL);
-	if (pid != getpid() && pid != 0 && pid != -1)
-		return fail(ESRCH);
+		return unix_fail(EINVAL);
+	if (pid != unix_solo_getpid() && pid != 0 && pid != -1)
+		return unix_fail(ESRCH);
 	if (sig == 0 || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)
 		return 0;
-	_exit(128 + sig);
+	unix_solo_exit(128 + sig);
 }
 
-/* Processes arrive with the process layer: -1 with ENOSYS until then. */
-pid_t fork(void)
-{
-	return fail(ENOSYS);
-}
-
-/* Programs cannot be loaded by the libOS yet: -1 with ENOSYS. */
-int execve(const char *path, char *const argv[], char *const envp[])
-{
-	(void)path;
-	(void)argv;
-	(void)envp;
-	return fail(ENOSYS);
-}
-
-/* No children can exist: -1 with ECHILD. */
-pid_t wait(int *status)
-{
-	(void)status;
-	return fail(ECHILD);
-}
-
-/* No clock yet: (clock_t)-1 with ENOSYS. */
-clock_t times(struct tms *buf)
-{
-	(void)buf;
-	return (clock_t)fail(ENOSYS);
-}
-
-/* No clock yet: -1 with ENOSYS. */
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
-{
-	(void)tv;
-	(void)tz;
-	return fail(ENOSYS);
-}
-
-/* The libgloss spellings (_write, _sbrk, ...), same functions. */
-#define ALIAS(name) extern __typeof__(name) _##name __attribute__((alias(#name), copy(name)))
-ALIAS(write);
-ALIAS(read);
-ALIAS(close);
-ALIAS(fstat);
-ALIAS(stat);
-ALIAS(isatty);
-ALIAS(lseek);
-ALIAS(open);
-ALIAS(link);
-ALIAS(unlink);
-ALIAS(sbrk);
-ALIAS(getpid);
-ALIAS(kill);
-ALIAS(fork);
-ALIAS(execve);
-ALIAS(wait);
-ALIAS(times);
-ALIAS(gettimeofday);
+/* The libgloss spelling. */
+extern __typeof__(sbrk) _sbrk __attribute__((alias("sbrk"), copy(sbrk)));

@@ -261,7 +261,14 @@ uint64_t exo_dispatch_revocation(uint64_t frames_wanted);
  */
 long exo_fork(void);
 
-/* Most ranges exo_fork_share can hold. */
+/*
+ * exo_fork, but the child is left EXO_ENV_NOT_RUNNABLE: the caller finishes
+ * setting it up (or has someone do it) and starts it with
+ * exo_env_set_status. Same results and errors as exo_fork.
+ */
+long exo_fork_stopped(void);
+
+/* Most ranges exo_fork_share and exo_fork_skip can hold, together. */
 #define EXO_FORK_SHARE_MAX 8
 
 /*
@@ -274,6 +281,13 @@ long exo_fork(void);
  * leaves the user range), -EXO_ERANGE (EXO_FORK_SHARE_MAX ranges already).
  */
 int exo_fork_share(uint64_t va, uint64_t bytes);
+
+/*
+ * Mark [va, va + bytes) (rounded out to pages) as private to this
+ * environment: exo_fork leaves it out of children altogether (e.g. a page
+ * another environment maps into each process). Errors as exo_fork_share.
+ */
+int exo_fork_skip(uint64_t va, uint64_t bytes);
 
 /*
  * Make every page of [buf, buf + len) privately writable by writing to it

@@ -1,0 +1,20 @@
+/*
+ * sys/utsname.h - system name (POSIX.1-2017 <sys/utsname.h>), which newlib
+ * leaves to the system.
+ */
+#ifndef _SYS_UTSNAME_H
+#define _SYS_UTSNAME_H
+
+#define _UTSNAME_LENGTH 65
+
+struct utsname {
+	char sysname[_UTSNAME_LENGTH];
+	char nodename[_UTSNAME_LENGTH];
+	char release[_UTSNAME_LENGTH];
+	char version[_UTSNAME_LENGTH];
+	char machine[_UTSNAME_LENGTH];
+};
+
+int uname(struct utsname *buf);
+
+#endif

@@ -1,0 +1,276 @@
+/*
+ * main.c - unixd's start-up and its protected-control-transfer dispatch.
+ *
+ * Start-up: attach to the disk with the owner key (data boot module
+ * /disk.key), mount the ext2 file system placed for that owner
+ * (exo_disk_info's fs_start/fs_blocks), fork the console reader, start
+ * init (argv[1..] of unixd's module line, default /bin/sh), then serve
+ * PCTs for ever. When init ends, the file system is synced and unmounted
+ * and the machine is switched off.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <exo/libexo.h>
+#include <unix/client.h>
+#include "unixd.h"
+
+struct ext2_fs unixd_fs;
+static struct bcache cache;
+static struct buf cache_hdrs[1024];
+static uint64_t fs_start, fs_blocks;
+static uint64_t reader_env;
+
+/* ------------------------------------------------------------ time */
+
+uint32_t unixd_now(void)
+{
+	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
+	uint64_t hz = si->tsc_hz ? si->tsc_hz : 1000000000ULL;
+
+	return (uint32_t)(UNIX_EPOCH + __builtin_ia32_rdtsc() / hz);
+}
+
+static uint32_t fs_now(void *ctx)
+{
+	(void)ctx;
+	return unixd_now();
+}
+
+/* ------------------------------------------------------------ the block device */
+
+static int bd_read(void *ctx, uint64_t block, void *buf)
+{
+	(void)ctx;
+	return block < fs_blocks && exo_disk_rw(EXO_DISK_READ, fs_start + block, 1, buf) == 0
+		       ? 0
+		       : -EIO;
+}
+
+static int bd_write(void *ctx, uint64_t block, const void *buf)
+{
+	(void)ctx;
+	return block < fs_blocks &&
+			       exo_disk_rw(EXO_DISK_WRITE, fs_start + block, 1, (void *)buf) == 0
+		       ? 0
+		       : -EIO;
+}
+
+static int bd_flush(void *ctx)
+{
+	(void)ctx;
+	return exo_disk_flush() == 0 ? 0 : -EIO;
+}
+
+/* Cache frames: one page each in a region of their own, mapped on demand. */
+#define CACHE_VA    0x7d0000000000ULL
+#define CACHE_SLOTS 1024
+static uint8_t slot_used[CACHE_SLOTS];
+
+static void *cache_frame_alloc(void *ctx)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < CACHE_SLOTS; i++) {
+		uint64_t va = CACHE_VA + (uint64_t)i * EXO_PAGE_SIZE;
+		long f;
+
+		if (slot_used[i])
+			continue;
+		f = exo_frame_alloc(EXO_FRAME_ANY, 0);
+		if (f < 0)
+			return NULL;
+		if (exo_page_map(EXO_AS_SELF, va, (uint64_t)f, EXO_PERM_R | EXO_PERM_W) < 0) {
+			exo_frame_free((uint64_t)f);
+			return NULL;
+		}
+		slot_used[i] = 1;
+		return (void *)va;
+	}
+	return NULL;
+}
+
+static void cache_frame_free(void *ctx, void *frame)
+{
+	uint64_t va = (uint64_t)frame, f = EXO_PTE_FRAME(exo_uvpt_pte(va));
+
+	(void)ctx;
+	exo_page_unmap(EXO_AS_SELF, va);
+	exo_frame_free(f);
+	slot_used[(va - CACHE_VA) / EXO_PAGE_SIZE] = 0;
+}
+
+/* Visible revocation: clean cache blocks are what we give back first. */
+static uint64_t give_back(uint64_t frames, void *ctx)
+{
+	(void)ctx;
+	return bcache_shrink(&cache, (unsigned)(frames > CACHE_SLOTS ? CACHE_SLOTS : frames));
+}
+
+static const struct blockdev dev_ops = { bd_read, bd_write, bd_flush, NULL, 0 };
+static const struct bcache_ops frame_ops = { cache_frame_alloc, cache_frame_free, NULL };
+
+static void die(const char *what, long err)
+{
+	printf("unixd: %s (%ld)\n", what, err);
+	exit(1);
+}
+
+static void mount_root(void)
+{
+	const struct exo_module *m = exo_module_find("/disk.key");
+	struct exo_disk_key key = { .name = "unix" };
+	struct exo_disk_info di;
+	struct blockdev dev = dev_ops;
+	const char *why = "";
+	const void *k;
+	long r;
+
+	if (m == NULL || m->bytes != EXO_DISK_KEY_BYTES)
+		die("no disk owner key (data module /disk.key)", 0);
+	k = exo_module_map(m, 0x7c0000000000ULL);
+	if (k == NULL)
+		die("cannot map the disk key", 0);
+	memcpy(key.key, k, EXO_DISK_KEY_BYTES);
+	r = exo_disk_attach(&key, 0);
+	if (r < 0)
+		die("the disk does not know our key", r);
+	if (exo_disk_info(&di) < 0 || di.fs_start == 0)
+		die("no file system placed on the disk for our key", 0);
+	fs_start = di.fs_start;
+	fs_blocks = di.fs_blocks;
+	dev.nblocks = fs_blocks;
+	r = bcache_init(&cache, &dev, cache_hdrs, CACHE_SLOTS, &frame_ops);
+	if (r < 0)
+		die("buffer cache", r);
+	r = ext2_mount(&unixd_fs, &cache, &(struct ext2_config){ .now = fs_now }, &why);
+	if (r < 0) {
+		printf("unixd: cannot mount the root file system: %s\n", why);
+		exit(1);
+	}
+	exo_add_revocation_handler(give_back, NULL, 1);
+	printf("unixd: root file system: %llu blocks at disk block %llu%s\n",
+	       (unsigned long long)fs_blocks, (unsigned long long)fs_start,
+	       unixd_fs.rw ? "" : " (read-only)");
+}
+
+/* Sync and unmount; returns 0 or -errno. */
+static int unmount_root(void)
+{
+	int r = ext2_unmount(&unixd_fs);
+
+	if (r == 0)
+		bcache_destroy(&cache);
+	return r;
+}
+
+void unixd_shutdown(void)
+{
+	int r = unmount_root();
+
+	if (r < 0)
+		printf("unixd: unmount failed (%d); the file system needs e2fsck\n", r);
+	exo_machine_poweroff();
+	exit(r < 0);
+}
+
+/* ------------------------------------------------------------ the console reader */
+
+/* A child environment that only moves console input to the server: the
+ * server cannot block in exo_cons_read itself. */
+static void reader_loop(uint64_t server)
+{
+	char buf[24];
+
+	exo_env_revoke_rights(EXO_ENV_SELF, EXO_RIGHTS_ALL & ~EXO_RIGHT_CONSOLE);
+	for (;;) {
+		long n = exo_cons_read(buf, sizeof buf), done = 0;
+
+		while (n > 0 && done < n) {
+			uint64_t w[4] = { UNIX_OP_CONS_INPUT | (uint64_t)(n - done) << 16 };
+			long r;
+
+			memcpy(&w[1], buf + done, (size_t)(n - done));
+			r = exo_pct_call_msg(server, w, 0);
+			if (r == 0)
+				done += (long)w[0];
+			if (r < 0 || w[0] == 0) /* busy, or its queue is full */
+				exo_wait(NULL, 0, 0, 5000);
+		}
+	}
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+static void serve(const struct exo_pct_msg *m)
+{
+	uint64_t out[3] = { 0, 0, 0 };
+	uint64_t op = m->w[0] & 0xffff;
+	struct proc *p;
+	long r;
+
+	if (op == UNIX_OP_CONS_INPUT && m->sender == reader_env) {
+		char bytes[24];
+		size_t n = (size_t)(m->w[0] >> 16);
+
+		memcpy(bytes, &m->w[1], sizeof bytes);
+		exo_pct_return((uint64_t)cons_input(bytes, n > 24 ? 24 : n), 0, 0, 0);
+		return;
+	}
+	p = proc_by_env(m->sender);
+	if (p == NULL || p->state != P_LIVE) {
+		exo_pct_return((uint64_t)-EPERM, 0, 0, 0);
+		return;
+	}
+	p->waiting = false;
+	if (op == UNIX_OP_POWEROFF) {
+		exo_pct_return(0, 0, 0, 0);
+		unixd_shutdown();
+	}
+	r = proc_op(p, m->w, out);
+	if (r == -ENOSYS)
+		r = file_op(p, m->w, out);
+	if (r == -UNIX_EWAIT)
+		p->waiting = true;
+	exo_pct_return((uint64_t)r, out[0], out[1], out[2]);
+}
+
+void unixd_wake_all(void)
+{
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = &unixd_procs[i];
+
+		if (p->state == P_LIVE && p->waiting) {
+			p->waiting = false;
+			__atomic_add_fetch(&p->ch->wake, 1, __ATOMIC_RELEASE);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static char *const default_init[] = { "/bin/sh", NULL };
+	uint64_t self = (uint64_t)exo_env_id();
+	long r;
+
+	r = exo_fork();
+	if (r == 0)
+		reader_loop(self);
+	if (r < 0)
+		die("cannot start the console reader", r);
+	reader_env = (uint64_t)r;
+	mount_root();
+	cons_init();
+	r = exo_pct_serve(serve, EXO_PCT_ANY);
+	if (r < 0)
+		die("cannot serve PCTs", r);
+	r = proc_spawn_init(argc > 1 ? argv + 1 : default_init);
+	if (r < 0) {
+		printf("unixd: cannot start %s: %s\n", argc > 1 ? argv[1] : "/bin/sh",
+		       strerror((int)-r));
+		unixd_shutdown();
+	}
+	for (;;)
+		exo_pct_wait();
+}
