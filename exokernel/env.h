@@ -23,7 +23,7 @@ _Static_assert((1u << ENV_INDEX_BITS) == NENV, "env id layout");
 /* Smallest quota a child may be created with (bytes). */
 #define ENV_MIN_KMEM (24 * 1024ull) /* the base cost and one page's three tables */
 /* Quota of an environment started from a boot module (bytes). */
-#define ENV_BOOT_KMEM (64ull << 20)
+#define ENV_BOOT_KMEM (1ull << 30) /* a libOS server hands out quotas from it */
 
 /* Why a blocked environment waits. */
 enum env_block {

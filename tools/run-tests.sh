@@ -69,10 +69,12 @@ run_integration() {
 	fi
 	local modules=() kargs="test" status=1 expect=() expect_any=() input="" timeout=$TEST_TIMEOUT
 	local smp=${SMP:-2} disk="" boots=1
-	unset -f prepare
+	unset -f prepare check
 	# disk=MIB: a virtio disk of MIB MiB formatted by tools/exodisk; a
 	# prepare function in the .test file may change it ($1 = the image).
 	# boots=N: boot N times on the same disk; the serial logs are joined.
+	# A check function, if any, judges the disk after the last boot ($1 =
+	# the image; its output goes to check.log): non-zero fails the test.
 	# shellcheck source=/dev/null
 	. "$spec"
 	local dir=${TEST_RUN_DIR:-$B/tests}/$name.run
@@ -137,6 +139,9 @@ run_integration() {
 				break
 			fi
 		done
+	fi
+	if [ -z "$why" ] && declare -F check >/dev/null && ! check "$dir/disk.img" >"$dir/check.log" 2>&1; then
+		why="the disk check failed ($dir/check.log):"$'\n'"$(tail -n 15 "$dir/check.log")"
 	fi
 	if [ -z "$why" ]; then
 		echo "PASS $name ($((SECONDS - start))s)"

@@ -110,7 +110,8 @@ long unix_call(uint64_t op, uint64_t a, uint64_t b, uint64_t c, uint64_t out[3])
 
 		in_call = true;
 		r = exo_pct_call_msg(unix_server, w, 0);
-		if (r == -EXO_EAGAIN) { /* the server is serving someone else */
+		/* EAGAIN: serving someone else; EPERM: writing its cache back */
+		if (r == -EXO_EAGAIN || r == -EXO_EPERM) {
 			in_call = false;
 			exo_yield(0);
 			continue;

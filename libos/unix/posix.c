@@ -82,17 +82,16 @@ int close(int fd)
 /* newlib declares read and write to return int: at most INT_MAX bytes. */
 #define RW_MAX(n) ((n) > INT_MAX ? (size_t)INT_MAX : (n))
 
-_READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t n)
+/* read and pread: at is 0 (the file offset) or the offset + 1. */
+static ssize_t read_at(int fd, void *buf, size_t n, uint64_t at)
 {
 	size_t done = 0;
 
-	if (unix_server == 0)
-		return unix_solo_read(fd, buf, n);
 	n = RW_MAX(n);
 	/* A short count (pipe, console, end of file) ends the loop. */
 	while (done < n) {
 		size_t want = n - done < CHUNK ? n - done : CHUNK;
-		long r = unix_call(UNIX_OP_READ, (uint64_t)fd, want, 0, NULL);
+		long r = unix_call(UNIX_OP_READ, (uint64_t)fd, want, at ? at + done : 0, NULL);
 
 		if (r < 0)
 			return done > 0 ? (int)done : (int)ret(r);
@@ -104,19 +103,33 @@ _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t n)
 	return (int)done;
 }
 
-_READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t n)
+_READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t n)
+{
+	if (unix_server == 0)
+		return unix_solo_read(fd, buf, n);
+	return (int)read_at(fd, buf, n, 0);
+}
+
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	NEED_SERVER(ESPIPE);
+	if (off < 0)
+		return unix_fail(EINVAL);
+	return read_at(fd, buf, n, (uint64_t)off + 1);
+}
+
+/* write and pwrite: at is 0 (the file offset) or the offset + 1. */
+static ssize_t write_at(int fd, const void *buf, size_t n, uint64_t at)
 {
 	size_t done = 0;
 
-	if (unix_server == 0)
-		return unix_solo_write(fd, buf, n);
 	n = RW_MAX(n);
 	do {
 		size_t want = n - done < CHUNK ? n - done : CHUNK;
 		long r;
 
 		memcpy(unix_ch->data, (const char *)buf + done, want);
-		r = unix_call(UNIX_OP_WRITE, (uint64_t)fd, want, 0, NULL);
+		r = unix_call(UNIX_OP_WRITE, (uint64_t)fd, want, at ? at + done : 0, NULL);
 		if (r < 0)
 			return done > 0 ? (int)done : (int)ret(r);
 		done += (size_t)r;
@@ -124,6 +137,21 @@ _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t n)
 			break;
 	} while (done < n);
 	return (int)done;
+}
+
+_READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t n)
+{
+	if (unix_server == 0)
+		return unix_solo_write(fd, buf, n);
+	return (int)write_at(fd, buf, n, 0);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	NEED_SERVER(ESPIPE);
+	if (off < 0)
+		return unix_fail(EINVAL);
+	return write_at(fd, buf, n, (uint64_t)off + 1);
 }
 
 off_t lseek(int fd, off_t off, int whence)

@@ -20,7 +20,7 @@
 
 #define SCRATCH_VA 0x7d8000000000ULL /* one page, server only */
 #define MAX_PAGES  8192		     /* 32 MiB of program image */
-#define EXEC_KMEM  (1ULL << 20)	     /* page tables of a process */
+#define EXEC_KMEM  (16ULL << 20)     /* page tables, and its forks' quotas */
 
 /* The pages being built: va and frame, owned by the server until the end. */
 static struct {

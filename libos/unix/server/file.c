@@ -291,7 +291,8 @@ static long do_open(struct proc *p, const char *path, int flags, unsigned mode)
 	return fd;
 }
 
-static long do_read(struct proc *p, uint64_t fd, char *buf, size_t n)
+/* at: 0 for the file offset (which moves), else the offset + 1 (pread). */
+static long do_read(struct proc *p, uint64_t fd, char *buf, size_t n, uint64_t at)
 {
 	struct file *f = fd_file(p, fd);
 	int64_t r;
@@ -300,8 +301,8 @@ static long do_read(struct proc *p, uint64_t fd, char *buf, size_t n)
 		return -EBADF;
 	switch (f->kind) {
 	case F_INODE:
-		r = ext2_read(fs, f->ino, f->off, buf, n);
-		if (r > 0)
+		r = ext2_read(fs, f->ino, at ? at - 1 : f->off, buf, n);
+		if (r > 0 && at == 0)
 			f->off += (uint64_t)r;
 		return r;
 	case F_PIPE_R:
@@ -315,7 +316,7 @@ static long do_read(struct proc *p, uint64_t fd, char *buf, size_t n)
 	}
 }
 
-static long do_write(struct proc *p, uint64_t fd, const char *buf, size_t n)
+static long do_write(struct proc *p, uint64_t fd, const char *buf, size_t n, uint64_t at)
 {
 	struct file *f = fd_file(p, fd);
 	struct ext2_stat st;
@@ -325,6 +326,10 @@ static long do_write(struct proc *p, uint64_t fd, const char *buf, size_t n)
 		return -EBADF;
 	switch (f->kind) {
 	case F_INODE:
+		if (at != 0) {
+			r = ext2_write(fs, f->ino, at - 1, buf, n);
+			return r;
+		}
 		if (f->flags & O_APPEND) {
 			r = ext2_stat(fs, f->ino, &st);
 			if (r < 0)
@@ -549,26 +554,66 @@ static long do_statvfs(struct statvfs *sv)
 	return 0;
 }
 
+/*
+ * Copy the path (and for two-name calls the second name after it) out of
+ * the channel page: the process can still change the page while we work.
+ * Returns 0 or -ENAMETOOLONG (no NUL within the page).
+ */
+static int take_names(const char *data, char *one, char *two)
+{
+	const char *end = memchr(data, '\0', UNIX_CHAN_DATA), *end2;
+
+	if (end == NULL || end - data >= EXT2_PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(one, data, (size_t)(end - data) + 1);
+	two[0] = '\0';
+	end2 = memchr(end + 1, '\0', UNIX_CHAN_DATA - (size_t)(end + 1 - data));
+	if (end2 != NULL && end2 - (end + 1) < EXT2_PATH_MAX)
+		memcpy(two, end + 1, (size_t)(end2 - end));
+	return 0;
+}
+
 long file_op(struct proc *p, const uint64_t w[4], uint64_t out[3])
 {
+	static char path[EXT2_PATH_MAX], second[EXT2_PATH_MAX];
 	char *data = p->ch->data;
-	const char *path = data, *second = data + strnlen(data, UNIX_CHAN_DATA - 1) + 1;
 	struct ext2_parent par;
 	struct ext2_stat est;
 	struct file *f;
 	uint32_t ino;
 	int r, fds[2];
 
-	data[UNIX_CHAN_DATA - 1] = '\0'; /* the process wrote it: bound every string */
+	switch (w[0]) { /* the calls that take names */
+	case UNIX_OP_OPEN:
+	case UNIX_OP_STAT:
+	case UNIX_OP_ACCESS:
+	case UNIX_OP_UNLINK:
+	case UNIX_OP_RMDIR:
+	case UNIX_OP_MKDIR:
+	case UNIX_OP_LINK:
+	case UNIX_OP_SYMLINK:
+	case UNIX_OP_RENAME:
+	case UNIX_OP_READLINK:
+	case UNIX_OP_TRUNCATE:
+	case UNIX_OP_UTIME:
+	case UNIX_OP_CHDIR:
+		r = take_names(data, path, second);
+		if (r < 0)
+			return r;
+	}
 	switch (w[0]) {
 	case UNIX_OP_OPEN:
 		return do_open(p, path, (int)w[1], (unsigned)w[2]);
 	case UNIX_OP_CLOSE:
 		return fd_close(p, w[1]);
 	case UNIX_OP_READ:
-		return do_read(p, w[1], data, w[2] < UNIX_CHAN_DATA ? w[2] : UNIX_CHAN_DATA);
+		if (w[3] != 0 && fd_file(p, w[1]) != NULL && fd_file(p, w[1])->kind != F_INODE)
+			return -ESPIPE;
+		return do_read(p, w[1], data, w[2] < UNIX_CHAN_DATA ? w[2] : UNIX_CHAN_DATA, w[3]);
 	case UNIX_OP_WRITE:
-		return do_write(p, w[1], data, w[2] < UNIX_CHAN_DATA ? w[2] : UNIX_CHAN_DATA);
+		if (w[3] != 0 && fd_file(p, w[1]) != NULL && fd_file(p, w[1])->kind != F_INODE)
+			return -ESPIPE;
+		return do_write(p, w[1], data, w[2] < UNIX_CHAN_DATA ? w[2] : UNIX_CHAN_DATA, w[3]);
 	case UNIX_OP_LSEEK:
 		return do_lseek(p, w[1], (int64_t)w[2], w[3]);
 	case UNIX_OP_FSTAT:

@@ -5,8 +5,8 @@
  * /disk.key), mount the ext2 file system placed for that owner
  * (exo_disk_info's fs_start/fs_blocks), fork the console reader, start
  * init (argv[1..] of unixd's module line, default /bin/sh), then serve
- * PCTs for ever. When init ends, the file system is synced and unmounted
- * and the machine is switched off.
+ * PCTs for ever, writing dirty blocks back every few seconds. When init ends, the file system is
+ * synced and unmounted and the machine is switched off.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +22,9 @@ static struct bcache cache;
 static struct buf cache_hdrs[1024];
 static uint64_t fs_start, fs_blocks;
 static uint64_t reader_env;
+
+/* How often dirty blocks are written back when nothing else asks: 5 s. */
+#define SYNC_US 5000000
 
 /* ------------------------------------------------------------ time */
 
@@ -52,6 +55,7 @@ static int bd_read(void *ctx, uint64_t block, void *buf)
 static int bd_write(void *ctx, uint64_t block, const void *buf)
 {
 	(void)ctx;
+
 	return block < fs_blocks &&
 			       exo_disk_rw(EXO_DISK_WRITE, fs_start + block, 1, (void *)buf) == 0
 		       ? 0
@@ -101,21 +105,121 @@ static void cache_frame_free(void *ctx, void *frame)
 	slot_used[(va - CACHE_VA) / EXO_PAGE_SIZE] = 0;
 }
 
-/* Visible revocation: clean cache blocks are what we give back first. */
-static uint64_t give_back(uint64_t frames, void *ctx)
-{
-	(void)ctx;
-	return bcache_shrink(&cache, (unsigned)(frames > CACHE_SLOTS ? CACHE_SLOTS : frames));
-}
-
-static const struct blockdev dev_ops = { bd_read, bd_write, bd_flush, NULL, 0 };
-static const struct bcache_ops frame_ops = { cache_frame_alloc, cache_frame_free, NULL };
-
 static void die(const char *what, long err)
 {
 	printf("unixd: %s (%ld)\n", what, err);
 	exit(1);
 }
+
+/* ------------------------------------------------------------ visible revocation */
+
+/*
+ * The server holds the most frames of any UNIX environment (its buffer
+ * cache), so memory pressure asks it first (docs/revocation.md). It
+ * complies in two steps. A reserve of unmapped frames is given back at
+ * once, from the upcall itself; the rest comes from shrinking the cache,
+ * which is only safe when no handler is using it: at once if the server is
+ * idle, else when the handler in progress ends (the debt is `owed`). The
+ * abort protocol takes unmapped frames first, so the reserve also shields
+ * the cache from an abort.
+ */
+#define RESERVE 32
+static uint64_t reserve[RESERVE];
+static volatile unsigned nreserve;
+static volatile bool reserve_busy, busy;
+static volatile uint64_t owed;
+
+/* Top the reserve up from the kernel; called when not busy. */
+static void reserve_fill(void)
+{
+	reserve_busy = true;
+	while (nreserve < RESERVE && owed == 0) {
+		long f = exo_frame_alloc(EXO_FRAME_ANY, 0);
+
+		if (f < 0)
+			break;
+		reserve[nreserve++] = (uint64_t)f;
+	}
+	reserve_busy = false;
+}
+
+/* Pay what revocation asked while a handler held the cache. */
+static void pay_debt(void)
+{
+	uint64_t want = owed;
+
+	if (want == 0)
+		return;
+	owed = 0;
+	bcache_shrink(&cache, (unsigned)(want > CACHE_SLOTS ? CACHE_SLOTS : want));
+}
+
+static uint64_t give_back(uint64_t frames, void *ctx)
+{
+	uint64_t given = 0;
+
+	(void)ctx;
+	if (!reserve_busy)
+		while (given < frames && nreserve > 0) {
+			exo_frame_free(reserve[--nreserve]);
+			given++;
+		}
+	if (given < frames) {
+		if (busy) {
+			owed += frames - given;
+		} else {
+			given += bcache_shrink(&cache, (unsigned)(frames - given > CACHE_SLOTS
+									  ? CACHE_SLOTS
+									  : frames - given));
+		}
+	}
+	return given;
+}
+
+/* The revocation upcall: runs on its own stack (guaranteed frames, so an
+ * abort cannot take it) and resumes whatever it interrupted. */
+#define REVOKE_STACK_TOP   0x7d7000000000ULL
+#define REVOKE_STACK_PAGES 4
+void unixd_revoke_entry(void);
+void unixd_revoke_upcall(struct exo_upcall_frame *f);
+__asm__(".text\n"
+	".globl unixd_revoke_entry\n"
+	"unixd_revoke_entry:\n"
+	"	movq %rdi, %rbx\n"
+	"	subq $512, %rsp\n"
+	"	fxsave64 (%rsp)\n"
+	"	cld\n"
+	"	call unixd_revoke_upcall\n"
+	"	fxrstor64 (%rsp)\n"
+	"	movq %rbx, %rdi\n"
+	"	jmp exo_upcall_resume\n");
+
+void unixd_revoke_upcall(struct exo_upcall_frame *f)
+{
+	if (f->vector == EXO_UPCALL_REVOKE)
+		exo_dispatch_revocation(f->error);
+}
+
+static void revocation_init(void)
+{
+	for (unsigned i = 1; i <= REVOKE_STACK_PAGES; i++) {
+		long f = exo_frame_alloc(EXO_FRAME_ANY, 0);
+
+		if (f < 0 ||
+		    exo_page_map(EXO_AS_SELF, REVOKE_STACK_TOP - i * EXO_PAGE_SIZE, (uint64_t)f,
+				 EXO_PERM_R | EXO_PERM_W) < 0 ||
+		    exo_frame_guarantee((uint64_t)f, 1) < 0)
+			die("cannot make the revocation stack", f);
+	}
+	exo_add_revocation_handler(give_back, NULL, 1);
+	reserve_fill();
+	if (exo_env_set_entry(EXO_ENV_SELF, EXO_ENTRY_REVOKE, (uint64_t)unixd_revoke_entry,
+			      REVOKE_STACK_TOP) < 0)
+		die("cannot register the revocation entry", 0);
+}
+
+static const struct blockdev dev_ops = { bd_read, bd_write, bd_flush, NULL, 0 };
+static const struct bcache_ops frame_ops = { cache_frame_alloc, cache_frame_free, NULL };
 
 static void mount_root(void)
 {
@@ -149,7 +253,6 @@ static void mount_root(void)
 		printf("unixd: cannot mount the root file system: %s\n", why);
 		exit(1);
 	}
-	exo_add_revocation_handler(give_back, NULL, 1);
 	printf("unixd: root file system: %llu blocks at disk block %llu%s\n",
 	       (unsigned long long)fs_blocks, (unsigned long long)fs_start,
 	       unixd_fs.rw ? "" : " (read-only)");
@@ -170,7 +273,9 @@ void unixd_shutdown(void)
 	int r = unmount_root();
 
 	if (r < 0)
-		printf("unixd: unmount failed (%d); the file system needs e2fsck\n", r);
+		printf("unixd: unmount failed (%s%s%s); the file system needs e2fsck\n",
+		       strerror(-r), unixd_fs.error ? ": " : "",
+		       unixd_fs.error ? unixd_fs.error : "");
 	exo_machine_poweroff();
 	exit(r < 0);
 }
@@ -218,9 +323,11 @@ static void serve(const struct exo_pct_msg *m)
 		exo_pct_return((uint64_t)cons_input(bytes, n > 24 ? 24 : n), 0, 0, 0);
 		return;
 	}
+	busy = true;
 	p = proc_by_env(m->sender);
 	if (p == NULL || p->state != P_LIVE) {
 		exo_pct_return((uint64_t)-EPERM, 0, 0, 0);
+		busy = false;
 		return;
 	}
 	p->waiting = false;
@@ -234,6 +341,8 @@ static void serve(const struct exo_pct_msg *m)
 	if (r == -UNIX_EWAIT)
 		p->waiting = true;
 	exo_pct_return((uint64_t)r, out[0], out[1], out[2]);
+	pay_debt();
+	busy = false;
 }
 
 void unixd_wake_all(void)
@@ -261,6 +370,7 @@ int main(int argc, char **argv)
 		die("cannot start the console reader", r);
 	reader_env = (uint64_t)r;
 	mount_root();
+	revocation_init();
 	cons_init();
 	r = exo_pct_serve(serve, EXO_PCT_ANY);
 	if (r < 0)
@@ -271,6 +381,18 @@ int main(int argc, char **argv)
 		       strerror((int)-r));
 		unixd_shutdown();
 	}
-	for (;;)
-		exo_pct_wait();
+	/* Between PCTs: write dirty blocks back every SYNC_US. PCTs are
+	 * refused meanwhile (clients retry), so no handler runs in the middle
+	 * of the sync. */
+	for (;;) {
+		if (exo_wait(NULL, 0, 0, SYNC_US) == EXO_WAKE_TIMEOUT) {
+			exo_pct_accept(0);
+			busy = true;
+			ext2_sync(&unixd_fs);
+			pay_debt();
+			busy = false;
+			exo_pct_accept(EXO_PCT_ANY);
+		}
+		reserve_fill();
+	}
 }

@@ -244,11 +244,18 @@ static void set_name(struct proc *p, const char *argv0)
 
 static long do_exec(struct proc *p, uint64_t argc, uint64_t envc, uint64_t used)
 {
-	char *d = p->ch->data;
-	uint64_t env;
+	static char d[UNIX_CHAN_DATA];
+	uint64_t env, nstr = 0;
 	long r;
 
-	if (used > UNIX_CHAN_DATA || used == 0 || d[used - 1] != '\0')
+	/* A copy the process cannot change under us: the path, then argc and
+	 * envc strings, exactly filling `used` bytes. */
+	if (used > UNIX_CHAN_DATA || used == 0)
+		return -EINVAL;
+	memcpy(d, p->ch->data, used);
+	for (uint64_t i = 0; i < used; i++)
+		nstr += d[i] == '\0';
+	if (d[used - 1] != '\0' || nstr != 1 + argc + envc)
 		return -EINVAL;
 	r = exec_load(d, p->cwd, d + strlen(d) + 1, argc, envc, &env);
 	if (r < 0)

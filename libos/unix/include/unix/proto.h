@@ -60,8 +60,8 @@ _Static_assert(sizeof(struct unix_chan) == 4096, "one page");
 enum unix_op {
 	UNIX_OP_OPEN = 1,  /* data path; w1 flags, w2 mode -> fd */
 	UNIX_OP_CLOSE,	   /* w1 fd */
-	UNIX_OP_READ,	   /* w1 fd, w2 bytes (<= UNIX_CHAN_DATA) -> count, data */
-	UNIX_OP_WRITE,	   /* w1 fd, w2 bytes, data -> count */
+	UNIX_OP_READ,	   /* w1 fd, w2 bytes (<= UNIX_CHAN_DATA), w3 0 or offset + 1 -> count, data */
+	UNIX_OP_WRITE,	   /* w1 fd, w2 bytes, w3 0 or offset + 1, data -> count */
 	UNIX_OP_LSEEK,	   /* w1 fd, w2 offset, w3 whence -> offset */
 	UNIX_OP_FSTAT,	   /* w1 fd -> data struct stat */
 	UNIX_OP_STAT,	   /* data path; w1 follow -> data struct stat */
