@@ -100,9 +100,10 @@ CRT0 := $(BUILD)/user/libos/libexo/crt0.S.o
 ULIBS := $(LIBUNIX) $(LIBPOSIX) $(LIBEXO) $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 ULDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
 	-Wl,-Ttext-segment=0x400000 \
-	-Wl,--undefined=raise -Wl,--undefined=signal
-# (libunix defines raise and signal over real signals; naming them undefined
-# up front makes the linker take libunix's before libc's emulation.)
+	-Wl,--undefined=raise -Wl,--undefined=signal -Wl,--undefined=getopt
+# (libunix defines raise and signal over real signals, and a POSIX getopt;
+# naming them undefined up front makes the linker take libunix's before
+# libc's.)
 
 $(BUILD)/user/%.c.o: %.c $(NEWLIB)/.stamp
 	@mkdir -p $(@D)

@@ -289,6 +289,17 @@ int utime(const char *path, const struct utimbuf *t)
 	return path_call(UNIX_OP_UTIME, path, (uint64_t)t->actime, (uint64_t)t->modtime);
 }
 
+int chmod(const char *path, mode_t mode)
+{
+	return path_call(UNIX_OP_CHMOD, path, mode, 0);
+}
+
+int fchmod(int fd, mode_t mode)
+{
+	NEED_SERVER(EBADF);
+	return (int)ret(unix_call_str(UNIX_OP_CHMOD, "", NULL, mode, (uint64_t)fd));
+}
+
 int utimes(const char *path, const struct timeval *tv)
 {
 	struct utimbuf t;
@@ -533,43 +544,44 @@ pid_t fork(void)
 	return (pid_t)ret(r);
 }
 
-/* Pack path, argv and envp into the channel page: path NUL, then argc
- * strings, then envc strings, counts in the call's words. */
+/* Send one string of execve's list to the server, through the channel
+ * page in pieces. *used counts the bytes sent so far. */
+static long send_string(const char *str, uint64_t *used)
+{
+	size_t n = strlen(str) + 1, done = 0;
+
+	if (n > UNIX_ARG_MAX - *used)
+		return -E2BIG;
+	while (done < n) {
+		size_t k = n - done < CHUNK ? n - done : CHUNK;
+		long r;
+
+		memcpy(unix_ch->data, str + done, k);
+		r = unix_call(UNIX_OP_EXEC_ARGS, *used + done, k, 0, NULL);
+		if (r < 0)
+			return r;
+		done += k;
+	}
+	*used += n;
+	return 0;
+}
+
+/* The path, argv and envp go to the server as one list of strings (up to
+ * UNIX_ARG_MAX bytes), then UNIX_OP_EXEC names the counts. */
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	size_t used = 0;
-	uint64_t argc = 0, envc = 0;
+	uint64_t used = 0, argc = 0, envc = 0;
+	long r;
 
 	NEED_SERVER(ENOSYS);
-	for (int pass = 0; pass < 3; pass++) {
-		char *const *v = pass == 1 ? argv : envp;
-		const char *one = path;
-		size_t i = 0;
-
-		if (pass == 0) {
-			size_t n = strlen(one) + 1;
-
-			if (n > CHUNK)
-				return unix_fail(ENAMETOOLONG);
-			memcpy(unix_ch->data, one, n);
-			used = n;
-			continue;
-		}
-		for (; v != NULL && v[i] != NULL; i++) {
-			size_t n = strlen(v[i]) + 1;
-
-			if (n > CHUNK - used)
-				return unix_fail(E2BIG);
-			memcpy(unix_ch->data + used, v[i], n);
-			used += n;
-		}
-		if (pass == 1)
-			argc = i;
-		else
-			envc = i;
-	}
-	/* Only returns on failure. */
-	return (int)ret(unix_call(UNIX_OP_EXEC, argc, envc, used, NULL));
+	r = send_string(path, &used);
+	for (; r == 0 && argv != NULL && argv[argc] != NULL; argc++)
+		r = send_string(argv[argc], &used);
+	for (; r == 0 && envp != NULL && envp[envc] != NULL; envc++)
+		r = send_string(envp[envc], &used);
+	if (r == 0) /* only returns on failure */
+		r = unix_call(UNIX_OP_EXEC, argc, envc, used, NULL);
+	return (int)ret(r);
 }
 
 void _exit(int status)

@@ -6,10 +6,11 @@
  *
  * The server builds the new environment as its creator: it allocates
  * frames, fills them through a scratch mapping of its own, maps them into
- * the child and hands them over (exo_frame_transfer), then lays out the
- * stack: argc, argv, envp, and an auxiliary vector carrying AT_PAGESZ and
- * UNIX_AT_SERVER (the server's env id, how the program finds us). The
- * caller maps the channel page and starts it.
+ * the child and hands them over (exo_frame_transfer), then lays out argc,
+ * argv, envp, and an auxiliary vector carrying AT_PAGESZ and
+ * UNIX_AT_SERVER (the server's env id, how the program finds us) at
+ * UNIX_ARGS_VA, where there is room for UNIX_ARG_MAX bytes of strings
+ * (the stack has 64 KiB). The caller maps the channel page and starts it.
  */
 #include <errno.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "elf.h" /* secure-bindings: the kernel's own ELF checks */
 #include "unixd.h"
 
+_Static_assert(UNIX_ARGS_VA + UNIX_ARGS_MAX <= EXO_LIBEXO_BOTTOM, "the argument area fits");
 #define SCRATCH_VA 0x7d8000000000ULL /* one page, server only */
 #define MAX_PAGES  8192		     /* 32 MiB of program image */
 #define EXEC_KMEM  (16ULL << 20)     /* page tables, and its forks' quotas */
@@ -90,50 +92,66 @@ static long load_segment(uint32_t ino, const struct sb_elf_seg *sg)
 	return 0;
 }
 
-/* Lay out argc, argv, envp and auxv on the stack's top page; *sp gets rsp. */
-static long build_stack(const char *args, uint64_t argc, uint64_t envc, uint64_t *sp)
+/* Copy len bytes to address va of the program being built. */
+static long put(uint64_t va, const void *src, size_t len)
 {
-	const uint64_t top = EXO_USTACK_TOP;
-	uint64_t nstr = argc + envc, words = 1 + argc + 1 + envc + 1 + 6;
+	const char *from = src;
+
+	while (len > 0) {
+		uint64_t page = va & ~(EXO_PAGE_SIZE - 1), off = va - page;
+		size_t k = len < EXO_PAGE_SIZE - off ? len : EXO_PAGE_SIZE - off;
+		long f = page_for(page, EXO_PERM_R | EXO_PERM_W);
+
+		if (f < 0 || scratch((uint64_t)f) == NULL)
+			return -ENOMEM;
+		memcpy((char *)SCRATCH_VA + off, from, k);
+		va += k;
+		from += k;
+		len -= k;
+	}
+	return 0;
+}
+
+/*
+ * Map the stack, and lay out argc, argv, envp and auxv (psABI §3.4.1) at
+ * UNIX_ARGS_VA with the strings after them: args holds argc + envc
+ * NUL-terminated strings. crt0 reads the block at rsp and then moves to
+ * the stack whose top is in r12.
+ */
+static long build_args(const char *args, uint64_t argc, uint64_t envc)
+{
+	static uint64_t vec[UNIX_ARGS_MAX / 8];
+	uint64_t nstr = argc + envc, words = 1 + argc + 1 + envc + 1 + 6, n = 0, str_va;
 	size_t bytes = 0;
-	long f;
-	char *page;
+	const char *s = args;
 
 	for (uint64_t i = 0; i < nstr; i++)
 		bytes += strlen(args + bytes) + 1;
-	if (bytes + words * 8 + 64 > EXO_PAGE_SIZE)
+	if (words > UNIX_ARGS_MAX / 8 || bytes > UNIX_ARGS_MAX - words * 8)
 		return -E2BIG;
-	for (uint64_t va = top - EXO_USTACK_PAGES * EXO_PAGE_SIZE; va < top; va += EXO_PAGE_SIZE)
+	for (uint64_t va = EXO_USTACK_TOP - EXO_USTACK_PAGES * EXO_PAGE_SIZE; va < EXO_USTACK_TOP;
+	     va += EXO_PAGE_SIZE)
 		if (page_for(va, EXO_PERM_R | EXO_PERM_W) < 0)
 			return -ENOMEM;
-	f = page_for(top - EXO_PAGE_SIZE, EXO_PERM_R | EXO_PERM_W);
-	page = scratch((uint64_t)f);
-	if (page == NULL)
-		return -ENOMEM;
-	/* strings at the very top, then the words below, 16-byte aligned */
-	uint64_t str_off = EXO_PAGE_SIZE - bytes;
-	uint64_t w_off = (str_off - words * 8) & ~15ULL;
-	uint64_t *w = (uint64_t *)(page + w_off);
-	const char *s = args;
-
-	memcpy(page + str_off, args, bytes);
-	*w++ = argc;
+	str_va = UNIX_ARGS_VA + words * 8;
+	vec[n++] = argc;
 	for (uint64_t i = 0; i < nstr; i++) {
-		*w++ = top - EXO_PAGE_SIZE + str_off + (uint64_t)(s - args);
+		vec[n++] = str_va + (uint64_t)(s - args);
 		s += strlen(s) + 1;
 		if (i + 1 == argc)
-			*w++ = 0;
+			vec[n++] = 0;
 	}
 	if (argc == 0)
-		*w++ = 0;
-	*w++ = 0;
-	*w++ = 6; /* AT_PAGESZ */
-	*w++ = EXO_PAGE_SIZE;
-	*w++ = UNIX_AT_SERVER;
-	*w++ = (uint64_t)exo_env_id();
-	*w++ = 0; /* AT_NULL */
-	*w++ = 0;
-	*sp = top - EXO_PAGE_SIZE + w_off;
+		vec[n++] = 0;
+	vec[n++] = 0;
+	vec[n++] = 6; /* AT_PAGESZ */
+	vec[n++] = EXO_PAGE_SIZE;
+	vec[n++] = UNIX_AT_SERVER;
+	vec[n++] = (uint64_t)exo_env_id();
+	vec[n++] = 0; /* AT_NULL */
+	vec[n++] = 0;
+	if (put(UNIX_ARGS_VA, vec, n * 8) < 0 || put(str_va, args, bytes) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -145,7 +163,7 @@ long exec_load(const char *path, uint32_t cwd, const char *args, uint64_t argc, 
 	struct ext2_stat st;
 	struct exo_regs regs;
 	uint32_t ino;
-	uint64_t sp, phend;
+	uint64_t phend;
 	int64_t got;
 	long env, r;
 
@@ -175,7 +193,7 @@ long exec_load(const char *path, uint32_t cwd, const char *args, uint64_t argc, 
 		if (r < 0)
 			goto fail;
 	}
-	r = build_stack(args, argc, envc, &sp);
+	r = build_args(args, argc, envc);
 	if (r < 0)
 		goto fail;
 	exo_page_unmap(EXO_AS_SELF, SCRATCH_VA);
@@ -200,7 +218,8 @@ long exec_load(const char *path, uint32_t cwd, const char *args, uint64_t argc, 
 	npages = 0;
 	memset(&regs, 0, sizeof regs);
 	regs.rip = plan.entry;
-	regs.rsp = sp;
+	regs.rsp = UNIX_ARGS_VA;
+	regs.r12 = EXO_USTACK_TOP;
 	regs.rflags = 0x202;
 	r = exo_env_set_regs((uint64_t)env, &regs);
 	if (r < 0) {

@@ -597,6 +597,7 @@ long file_op(struct proc *p, const uint64_t w[4], uint64_t out[3])
 	case UNIX_OP_TRUNCATE:
 	case UNIX_OP_UTIME:
 	case UNIX_OP_CHDIR:
+	case UNIX_OP_CHMOD:
 		r = take_names(data, path, second);
 		if (r < 0)
 			return r;
@@ -692,8 +693,31 @@ long file_op(struct proc *p, const uint64_t w[4], uint64_t out[3])
 		a.mtime = w[1] || w[2] ? (uint32_t)w[2] : now;
 		return ext2_setattr(fs, ino, &a);
 	}
-	case UNIX_OP_STATVFS:
-		return do_statvfs((struct statvfs *)data);
+	case UNIX_OP_CHMOD: {
+		struct ext2_setattr a = { .valid = EXT2_SET_MODE,
+					  .mode = (uint16_t)(w[1] & 07777) };
+
+		if (path[0] == '\0') {
+			f = fd_file(p, w[2]);
+			if (f == NULL)
+				return -EBADF;
+			if (f->kind != F_INODE)
+				return 0;
+			ino = f->ino;
+		} else if ((r = resolve(p, path, true, &ino)) < 0) {
+			return r;
+		}
+		return ext2_setattr(fs, ino, &a);
+	}
+	case UNIX_OP_STATVFS: /* a path names the file system it is on: there is one */
+		if (data[0] != '\0') {
+			r = take_names(data, path, second);
+			if (r == 0)
+				r = resolve(p, path, true, &ino);
+		} else {
+			r = fd_file(p, w[1]) != NULL ? 0 : -EBADF;
+		}
+		return r < 0 ? r : do_statvfs((struct statvfs *)data);
 	case UNIX_OP_FCNTL:
 		return do_fcntl(p, w[1], w[2], w[3]);
 	case UNIX_OP_GETDENTS:

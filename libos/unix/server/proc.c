@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -108,6 +109,8 @@ static void proc_end(struct proc *p, int status)
 	exo_env_destroy(p->env);
 	file_close_all(p);
 	chan_release(p);
+	free(p->args);
+	p->args = NULL;
 	p->status = status;
 	p->state = P_ZOMBIE;
 	p->waiting = false;
@@ -242,17 +245,28 @@ static void set_name(struct proc *p, const char *argv0)
 	p->name[sizeof p->name - 1] = '\0';
 }
 
+/* Collect a piece of the next exec's strings into the process's own
+ * buffer in the server (the channel page is too small for them). */
+static long exec_args(struct proc *p, uint64_t off, uint64_t n)
+{
+	if (n > UNIX_CHAN_DATA || off > UNIX_ARG_MAX || n > UNIX_ARG_MAX - off)
+		return -E2BIG;
+	if (p->args == NULL && (p->args = malloc(UNIX_ARG_MAX)) == NULL)
+		return -ENOMEM;
+	memcpy(p->args + off, p->ch->data, n);
+	return 0;
+}
+
 static long do_exec(struct proc *p, uint64_t argc, uint64_t envc, uint64_t used)
 {
-	static char d[UNIX_CHAN_DATA];
+	const char *d = p->args;
 	uint64_t env, nstr = 0;
 	long r;
 
-	/* A copy the process cannot change under us: the path, then argc and
-	 * envc strings, exactly filling `used` bytes. */
-	if (used > UNIX_CHAN_DATA || used == 0)
+	/* The path, then argc and envc strings, exactly filling `used` bytes
+	 * of what exec_args collected. */
+	if (d == NULL || used == 0 || used > UNIX_ARG_MAX)
 		return -EINVAL;
-	memcpy(d, p->ch->data, used);
 	for (uint64_t i = 0; i < used; i++)
 		nstr += d[i] == '\0';
 	if (d[used - 1] != '\0' || nstr != 1 + argc + envc)
@@ -395,6 +409,8 @@ long proc_op(struct proc *p, const uint64_t w[4], uint64_t out[3])
 	switch (w[0]) {
 	case UNIX_OP_FORK:
 		return do_fork(p, w[1]);
+	case UNIX_OP_EXEC_ARGS:
+		return exec_args(p, w[1], w[2]);
 	case UNIX_OP_EXEC:
 		return do_exec(p, w[1], w[2], w[3]);
 	case UNIX_OP_EXIT:

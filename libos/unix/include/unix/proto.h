@@ -30,6 +30,15 @@
  * heap's limit, below libexo's region (exo/libexo.h). */
 #define UNIX_CHAN_VA (EXO_USTACK_TOP - EXO_USTACK_PAGES * EXO_PAGE_SIZE - (1ULL << 20))
 
+/* Where execve puts a new program's arguments and environment (strings
+ * and the argc/argv/envp/auxv block crt0 reads), between the channel page
+ * and libexo's region: up to UNIX_ARG_MAX bytes of strings. */
+#define UNIX_ARGS_VA  (UNIX_CHAN_VA + EXO_PAGE_SIZE)
+#define UNIX_ARGS_MAX (384ULL * 1024)
+#define UNIX_ARG_MAX  (256ULL * 1024) /* POSIX ARG_MAX: bytes of argument strings */
+/* (exo/libexo.h's EXO_LIBEXO_BOTTOM, which this header cannot include,
+ * lies about 560 KiB above UNIX_CHAN_VA; unixd checks the fit.) */
+
 /* Auxiliary-vector type carrying the server's env id (System V ABI
  * §3.4.3 leaves types above 0x7fffffff... we use an OS-specific one). */
 #define UNIX_AT_SERVER 0x756e6978 /* "unix" */
@@ -58,15 +67,15 @@ _Static_assert(sizeof(struct unix_chan) == 4096, "one page");
 #define UNIX_PCT_SIGNAL 0x5349474eULL /* "SIGN" */
 
 enum unix_op {
-	UNIX_OP_OPEN = 1,  /* data path; w1 flags, w2 mode -> fd */
-	UNIX_OP_CLOSE,	   /* w1 fd */
-	UNIX_OP_READ,	   /* w1 fd, w2 bytes (<= UNIX_CHAN_DATA), w3 0 or offset + 1 -> count, data */
-	UNIX_OP_WRITE,	   /* w1 fd, w2 bytes, w3 0 or offset + 1, data -> count */
-	UNIX_OP_LSEEK,	   /* w1 fd, w2 offset, w3 whence -> offset */
-	UNIX_OP_FSTAT,	   /* w1 fd -> data struct stat */
-	UNIX_OP_STAT,	   /* data path; w1 follow -> data struct stat */
-	UNIX_OP_UNLINK,	   /* data path */
-	UNIX_OP_LINK,	   /* data old NUL new */
+	UNIX_OP_OPEN = 1, /* data path; w1 flags, w2 mode -> fd */
+	UNIX_OP_CLOSE,	  /* w1 fd */
+	UNIX_OP_READ,	/* w1 fd, w2 bytes (<= UNIX_CHAN_DATA), w3 0 or offset + 1 -> count, data */
+	UNIX_OP_WRITE,	/* w1 fd, w2 bytes, w3 0 or offset + 1, data -> count */
+	UNIX_OP_LSEEK,	/* w1 fd, w2 offset, w3 whence -> offset */
+	UNIX_OP_FSTAT,	/* w1 fd -> data struct stat */
+	UNIX_OP_STAT,	/* data path; w1 follow -> data struct stat */
+	UNIX_OP_UNLINK, /* data path */
+	UNIX_OP_LINK,	/* data old NUL new */
 	UNIX_OP_SYMLINK,   /* data target NUL path */
 	UNIX_OP_READLINK,  /* data path; w1 bytes -> count, data */
 	UNIX_OP_MKDIR,	   /* data path; w1 mode */
@@ -74,7 +83,8 @@ enum unix_op {
 	UNIX_OP_RENAME,	   /* data old NUL new */
 	UNIX_OP_TRUNCATE,  /* data path; w1 length */
 	UNIX_OP_FTRUNCATE, /* w1 fd, w2 length */
-	UNIX_OP_UTIME,	   /* data path; w1 atime, w2 mtime (w3 1: now) */
+	UNIX_OP_UTIME,	   /* data path; w1 atime, w2 mtime (both 0: now) */
+	UNIX_OP_CHMOD,	   /* data path (empty: w2 fd); w1 mode */
 	UNIX_OP_STATVFS,   /* data path (empty: w1 fd) -> data struct statvfs */
 	UNIX_OP_FCNTL,	   /* w1 fd, w2 cmd, w3 arg */
 	UNIX_OP_GETDENTS,  /* w1 fd, w2 bytes -> count, data */
@@ -83,7 +93,8 @@ enum unix_op {
 	UNIX_OP_DUP,	   /* w1 fd, w2 lowest new fd, w3 1: dup2 exactly w2 */
 	UNIX_OP_PIPE,	   /* -> w1 read fd, w2 write fd */
 	UNIX_OP_FORK,	   /* w1 child env (stopped) -> child pid; the server starts it */
-	UNIX_OP_EXEC,	   /* data path NUL argc words... (unix_exec_pack) */
+	UNIX_OP_EXEC_ARGS, /* w1 offset, w2 bytes of data: part of the next exec's strings */
+	UNIX_OP_EXEC,	   /* w1 argc, w2 envc, w3 bytes: path NUL argv... envp... as sent */
 	UNIX_OP_EXIT,	   /* w1 status; does not return */
 	UNIX_OP_WAIT,	   /* w1 pid, w2 options -> pid, w1 status */
 	UNIX_OP_SETPGID,   /* w1 pid, w2 pgid */

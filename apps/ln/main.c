@@ -1,0 +1,134 @@
+/*
+ * ln - make links (POSIX ln, options -s -f).
+ *
+ * usage: ln [-fs] TARGET [LINK]
+ *        ln [-fs] TARGET... DIR
+ *
+ * Without LINK the link goes in the current directory under TARGET's last
+ * component; when the last operand is a directory (or a link to one) each
+ * link goes inside it under its TARGET's last component. -s makes symbolic
+ * links (TARGET is stored as given and need not exist); otherwise hard
+ * links. -f first removes an existing LINK. Each failure prints
+ * "ln: LINK: reason" and makes the exit status 1; ln goes on with the rest.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* newlib declares lstat only for a few targets; the UNIX libOS provides it. */
+int lstat(const char *restrict path, struct stat *restrict st);
+
+static int opt_force, opt_symbolic;
+
+/* The last component of path, in a new string (trailing slashes dropped). */
+static char *base(const char *path)
+{
+	size_t len = strlen(path), start;
+	char *p;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	start = len;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	if (start == len && len)
+		start--; /* path is "/" */
+	p = malloc(len - start + 1);
+	if (!p) {
+		fprintf(stderr, "ln: out of memory\n");
+		exit(1);
+	}
+	memcpy(p, path + start, len - start);
+	p[len - start] = '\0';
+	return p;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+	char *p = malloc(dl + nl + 2);
+
+	if (!p) {
+		fprintf(stderr, "ln: out of memory\n");
+		exit(1);
+	}
+	memcpy(p, dir, dl);
+	if (dl && dir[dl - 1] != '/')
+		p[dl++] = '/';
+	memcpy(p + dl, name, nl + 1);
+	return p;
+}
+
+static int make_link(const char *target, const char *link_path)
+{
+	struct stat st;
+
+	if (opt_force && lstat(link_path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			goto fail;
+		}
+		if (unlink(link_path) < 0)
+			goto fail;
+	}
+	if ((opt_symbolic ? symlink(target, link_path) : link(target, link_path)) == 0)
+		return 0;
+	/* The target is the operand at fault when it is missing. */
+	if (!opt_symbolic && errno == ENOENT && lstat(target, &st) < 0)
+		link_path = target;
+fail:
+	fprintf(stderr, "ln: %s: %s\n", link_path, strerror(errno));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	int c, i, n, status = 0;
+	struct stat st;
+	const char *last;
+
+	while ((c = getopt(argc, argv, "fs")) != -1) {
+		switch (c) {
+		case 'f':
+			opt_force = 1;
+			break;
+		case 's':
+			opt_symbolic = 1;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	n = argc - optind;
+	if (n < 1)
+		goto usage;
+	if (n == 1) {
+		char *name = base(argv[optind]);
+
+		status = make_link(argv[optind], name);
+		free(name);
+		return status;
+	}
+	last = argv[argc - 1];
+	if (stat(last, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		if (n > 2) {
+			fprintf(stderr, "ln: %s: %s\n", last, strerror(ENOTDIR));
+			return 1;
+		}
+		return make_link(argv[optind], last);
+	}
+	for (i = optind; i < argc - 1; i++) {
+		char *name = base(argv[i]), *path = join(last, name);
+
+		status |= make_link(argv[i], path);
+		free(name);
+		free(path);
+	}
+	return status;
+usage:
+	fprintf(stderr, "usage: ln [-fs] TARGET [LINK]\n       ln [-fs] TARGET... DIR\n");
+	return 1;
+}

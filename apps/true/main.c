@@ -1,0 +1,8 @@
+/*
+ * true - do nothing, successfully (POSIX). Arguments are ignored; shell
+ * scripts use it as an always-true condition.
+ */
+int main(void)
+{
+	return 0;
+}
