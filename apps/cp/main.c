@@ -21,9 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* newlib declares lstat only for a few targets; the UNIX libOS provides it. */
-int lstat(const char *restrict path, struct stat *restrict st);
-
 static int opt_force, opt_recursive;
 static int status;
 static mode_t mask;
@@ -211,7 +208,9 @@ static int copy(const char *src, const char *dst)
 static int inside(const char *dst, const struct stat *src)
 {
 	size_t len = strlen(dst), cap;
-	struct stat st, prev;
+	struct stat st;
+	dev_t prev_dev = 0;
+	ino_t prev_ino = 0;
 	char *p;
 	int depth, ret = 0;
 
@@ -228,9 +227,10 @@ static int inside(const char *dst, const struct stat *src)
 			ret = 1;
 			break;
 		}
-		if (depth && st.st_dev == prev.st_dev && st.st_ino == prev.st_ino)
+		if (depth && st.st_dev == prev_dev && st.st_ino == prev_ino)
 			break; /* the root is its own parent */
-		prev = st;
+		prev_dev = st.st_dev;
+		prev_ino = st.st_ino;
 		strcat(p, "/..");
 	}
 	free(p);

@@ -19,9 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* newlib declares lstat only for a few targets; the UNIX libOS provides it. */
-int lstat(const char *restrict path, struct stat *restrict st);
-
 /* Hard-linked files already counted, so that each counts once. */
 struct seen {
 	dev_t dev;

@@ -18,9 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* newlib declares lstat only for a few targets; the UNIX libOS provides it. */
-int lstat(const char *restrict path, struct stat *restrict st);
-
 static int opt_force, opt_symbolic;
 
 /* The last component of path, in a new string (trailing slashes dropped). */

@@ -20,9 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* newlib declares lstat only for a few targets; the UNIX libOS provides it. */
-int lstat(const char *restrict path, struct stat *restrict st);
-
 /* Seconds in six months (POSIX: "within the past six months" shows the time). */
 #define SIX_MONTHS (365L * 24 * 60 * 60 / 2)
 
@@ -235,13 +232,15 @@ static void list_dir(const char *path)
 		e[n].name = xmalloc(strlen(d->d_name) + 1);
 		strcpy(e[n].name, d->d_name);
 		e[n].path = join(path, d->d_name);
-		if (opt_long && lstat(e[n].path, &e[n].st) < 0) {
-			fail(e[n].path);
-			free(e[n].name);
-			free(e[n].path);
-			continue;
+		if (opt_long) {
+			if (lstat(e[n].path, &e[n].st) < 0) {
+				fail(e[n].path);
+				free(e[n].name);
+				free(e[n].path);
+				continue;
+			}
+			blocks += e[n].st.st_blocks;
 		}
-		blocks += e[n].st.st_blocks;
 		n++;
 	}
 	closedir(dir);

@@ -23,9 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* newlib declares lstat only for a few targets; the UNIX libOS provides it. */
-int lstat(const char *restrict path, struct stat *restrict st);
-
 static const char *type_name(const struct stat *st)
 {
 	mode_t m = st->st_mode;

@@ -4,7 +4,8 @@
  * usage: touch [-acm] FILE...
  *
  * Sets the access and modification times to now (-a: only the access
- * time, -m: only the modification time), through utimes(). A missing FILE
+ * time, -m: only the modification time), through utimes(); the time left
+ * alone is written back as read, to the microsecond. A missing FILE
  * is created empty unless -c is given; an existing one keeps its contents.
  * Each failure prints "touch: FILE: reason" and makes the exit status 1.
  */

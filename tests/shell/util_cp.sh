@@ -77,3 +77,8 @@ echo "cp -R into dir: $?"
 ls existing existing/tree
 cp -r tree/a tree/top existing
 ls existing
+mkdir -p self/sub
+cp -r self self/sub/in 2>/dev/null
+echo "into itself: $?"
+rm -rf self
+ls
