@@ -105,9 +105,12 @@ static void cache_frame_free(void *ctx, void *frame)
 	slot_used[(va - CACHE_VA) / EXO_PAGE_SIZE] = 0;
 }
 
+/* A system without its server is no system: say why and switch off. */
 static void die(const char *what, long err)
 {
-	printf("unixd: %s (%ld)\n", what, err);
+	printf("unixd: %s (%ld); powering off\n", what, err);
+	fflush(stdout);
+	exo_machine_poweroff();
 	exit(1);
 }
 
@@ -251,7 +254,7 @@ static void mount_root(void)
 	r = ext2_mount(&unixd_fs, &cache, &(struct ext2_config){ .now = fs_now }, &why);
 	if (r < 0) {
 		printf("unixd: cannot mount the root file system: %s\n", why);
-		exit(1);
+		die("no root file system", r);
 	}
 	printf("unixd: root file system: %llu blocks at disk block %llu%s\n",
 	       (unsigned long long)fs_blocks, (unsigned long long)fs_start,
