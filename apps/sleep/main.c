@@ -12,12 +12,6 @@
 #include <time.h>
 
 /*
- * POSIX's, from <time.h>; newlib declares it there only for targets that
- * define _POSIX_TIMERS, which x86_64-elf does not. The libOS supplies it.
- */
-int nanosleep(const struct timespec *req, struct timespec *rem);
-
-/*
  * Parse s into whole seconds and nanoseconds, added to *sec and *nsec.
  * Returns 0, or -1 when s is not a valid interval.
  */
