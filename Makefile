@@ -127,14 +127,19 @@ define link-user
 	$(Q)$(CC) $(ULDFLAGS) -o $(1) $(CRT0) $(2) -Wl,--start-group $(ULIBS) -lgcc -Wl,--end-group
 endef
 
-# Each directory apps/NAME becomes the program build/apps/NAME.
-APPS := $(notdir $(wildcard apps/*))
+# Each directory apps/NAME becomes the program build/apps/NAME, except
+# apps/lib: helpers the utilities share (apps/lib/util.h), in libutil.a.
+APPS := $(filter-out lib,$(notdir $(wildcard apps/*)))
 APP_BINS := $(patsubst %,$(BUILD)/apps/%,$(APPS))
+LIBUTIL := $(BUILD)/user/libutil.a
+$(LIBUTIL): $(patsubst %,$(BUILD)/user/%.o,$(wildcard apps/lib/*.c))
+	@rm -f $@
+	ar rcs $@ $^
 .SECONDEXPANSION:
 $(BUILD)/apps/%: $$(addprefix $(BUILD)/user/,$$(addsuffix .o,$$(wildcard apps/$$*/*.c))) \
-		$(CRT0) $(ULIBS)
+		$(CRT0) $(ULIBS) $(LIBUTIL)
 	@mkdir -p $(@D)
-	$(call link-user,$@,$(filter %.c.o,$^))
+	$(call link-user,$@,$(filter %.c.o,$^) $(LIBUTIL))
 
 # unixd, the UNIX libOS's server environment (libos/unix/server/): the
 # first program of the system `make run` boots.

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/util.h"
+
 static int opt_force, opt_recursive;
 static int status;
 static mode_t mask;
@@ -30,48 +32,6 @@ static int fail(const char *what)
 	fprintf(stderr, "cp: %s: %s\n", what, strerror(errno));
 	status = 1;
 	return -1;
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n);
-
-	if (!p) {
-		fprintf(stderr, "cp: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
-/* The last component of path, in a new string (trailing slashes dropped). */
-static char *base(const char *path)
-{
-	size_t len = strlen(path), start;
-	char *p;
-
-	while (len > 1 && path[len - 1] == '/')
-		len--;
-	start = len;
-	while (start > 0 && path[start - 1] != '/')
-		start--;
-	if (start == len && len)
-		start--; /* path is "/" */
-	p = xmalloc(len - start + 1);
-	memcpy(p, path + start, len - start);
-	p[len - start] = '\0';
-	return p;
-}
-
-static char *join(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	char *p = xmalloc(dl + nl + 2);
-
-	memcpy(p, dir, dl);
-	if (dl && dir[dl - 1] != '/')
-		p[dl++] = '/';
-	memcpy(p + dl, name, nl + 1);
-	return p;
 }
 
 static int copy(const char *src, const char *dst);
@@ -153,7 +113,7 @@ static int copy_dir(const char *src, const char *dst, const struct stat *st)
 	}
 	closedir(dir);
 	for (i = 0; i < n; i++) {
-		char *s = join(src, names[i]), *t = join(dst, names[i]);
+		char *s = util_join(src, names[i]), *t = util_join(dst, names[i]);
 
 		copy(s, t);
 		free(s);
@@ -256,6 +216,8 @@ int main(int argc, char **argv)
 	struct stat st;
 	const char *last;
 
+	util_prog = "cp";
+
 	while ((c = getopt(argc, argv, "fRr")) != -1) {
 		switch (c) {
 		case 'f':
@@ -285,7 +247,7 @@ int main(int argc, char **argv)
 		return status;
 	}
 	for (i = optind; i < argc - 1; i++) {
-		char *name = base(argv[i]), *path = join(last, name);
+		char *name = util_base(argv[i]), *path = util_join(last, name);
 
 		copy_top(argv[i], path);
 		free(name);

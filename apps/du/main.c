@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/util.h"
+
 /* Hard-linked files already counted, so that each counts once. */
 struct seen {
 	dev_t dev;
@@ -63,18 +65,6 @@ static int already_seen(const struct stat *st)
 	return 0;
 }
 
-static char *join(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	char *p = xrealloc(NULL, dl + nl + 2);
-
-	memcpy(p, dir, dl);
-	if (dl && dir[dl - 1] != '/')
-		p[dl++] = '/';
-	memcpy(p + dl, name, nl + 1);
-	return p;
-}
-
 static void report(unsigned long long blocks512, const char *path)
 {
 	printf("%llu\t%s\n", (blocks512 + 1) / 2, path);
@@ -104,7 +94,7 @@ static unsigned long long walk(const char *path, int depth)
 
 				if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
 					continue;
-				sub = join(path, d->d_name);
+				sub = util_join(path, d->d_name);
 				total += walk(sub, depth + 1);
 				free(sub);
 			}
@@ -121,6 +111,8 @@ static unsigned long long walk(const char *path, int depth)
 int main(int argc, char **argv)
 {
 	int c, i;
+
+	util_prog = "du";
 
 	while ((c = getopt(argc, argv, "ask")) != -1) {
 		switch (c) {

@@ -18,46 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/util.h"
+
 static int opt_force, opt_symbolic;
-
-/* The last component of path, in a new string (trailing slashes dropped). */
-static char *base(const char *path)
-{
-	size_t len = strlen(path), start;
-	char *p;
-
-	while (len > 1 && path[len - 1] == '/')
-		len--;
-	start = len;
-	while (start > 0 && path[start - 1] != '/')
-		start--;
-	if (start == len && len)
-		start--; /* path is "/" */
-	p = malloc(len - start + 1);
-	if (!p) {
-		fprintf(stderr, "ln: out of memory\n");
-		exit(1);
-	}
-	memcpy(p, path + start, len - start);
-	p[len - start] = '\0';
-	return p;
-}
-
-static char *join(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	char *p = malloc(dl + nl + 2);
-
-	if (!p) {
-		fprintf(stderr, "ln: out of memory\n");
-		exit(1);
-	}
-	memcpy(p, dir, dl);
-	if (dl && dir[dl - 1] != '/')
-		p[dl++] = '/';
-	memcpy(p + dl, name, nl + 1);
-	return p;
-}
 
 static int make_link(const char *target, const char *link_path)
 {
@@ -87,6 +50,8 @@ int main(int argc, char **argv)
 	struct stat st;
 	const char *last;
 
+	util_prog = "ln";
+
 	while ((c = getopt(argc, argv, "fs")) != -1) {
 		switch (c) {
 		case 'f':
@@ -103,7 +68,7 @@ int main(int argc, char **argv)
 	if (n < 1)
 		goto usage;
 	if (n == 1) {
-		char *name = base(argv[optind]);
+		char *name = util_base(argv[optind]);
 
 		status = make_link(argv[optind], name);
 		free(name);
@@ -118,7 +83,7 @@ int main(int argc, char **argv)
 		return make_link(argv[optind], last);
 	}
 	for (i = optind; i < argc - 1; i++) {
-		char *name = base(argv[i]), *path = join(last, name);
+		char *name = util_base(argv[i]), *path = util_join(last, name);
 
 		status |= make_link(argv[i], path);
 		free(name);

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/util.h"
+
 /* Seconds in six months (POSIX: "within the past six months" shows the time). */
 #define SIX_MONTHS (365L * 24 * 60 * 60 / 2)
 
@@ -40,55 +42,9 @@ static void fail(const char *what)
 	status = 2;
 }
 
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		fprintf(stderr, "ls: out of memory\n");
-		exit(2);
-	}
-	return p;
-}
-
-static char *join(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	char *p = xmalloc(dl + nl + 2);
-
-	memcpy(p, dir, dl);
-	if (dl && dir[dl - 1] != '/')
-		p[dl++] = '/';
-	memcpy(p + dl, name, nl + 1);
-	return p;
-}
-
 static int bynamecmp(const void *a, const void *b)
 {
 	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
-}
-
-static void modestr(mode_t m, char *s)
-{
-	static const char rwx[] = "rwxrwxrwx";
-	int i;
-
-	s[0] = S_ISDIR(m)    ? 'd'
-	       : S_ISLNK(m)  ? 'l'
-	       : S_ISCHR(m)  ? 'c'
-	       : S_ISBLK(m)  ? 'b'
-	       : S_ISFIFO(m) ? 'p'
-	       : S_ISSOCK(m) ? 's'
-			     : '-';
-	for (i = 0; i < 9; i++)
-		s[i + 1] = (m & (0400 >> i)) ? rwx[i] : '-';
-	if (m & S_ISUID)
-		s[3] = (m & S_IXUSR) ? 's' : 'S';
-	if (m & S_ISGID)
-		s[6] = (m & S_IXGRP) ? 's' : 'S';
-	if (m & S_ISVTX)
-		s[9] = (m & S_IXOTH) ? 't' : 'T';
-	s[10] = '\0';
 }
 
 static int numwidth(unsigned long long v)
@@ -121,7 +77,7 @@ static void print_long(const struct entry *e, int n)
 	for (i = 0; i < n; i++) {
 		const struct stat *st = &e[i].st;
 
-		modestr(st->st_mode, mode);
+		util_modestr(st->st_mode, mode);
 		tm = localtime(&st->st_mtime);
 		date[0] = '\0';
 		if (tm) {
@@ -231,7 +187,7 @@ static void list_dir(const char *path)
 		}
 		e[n].name = xmalloc(strlen(d->d_name) + 1);
 		strcpy(e[n].name, d->d_name);
-		e[n].path = join(path, d->d_name);
+		e[n].path = util_join(path, d->d_name);
 		if (opt_long) {
 			if (lstat(e[n].path, &e[n].st) < 0) {
 				fail(e[n].path);
@@ -254,6 +210,8 @@ int main(int argc, char **argv)
 {
 	struct entry *files, *dirs, *e;
 	int nf = 0, nd = 0, c, i;
+
+	util_prog = "ls";
 
 	while ((c = getopt(argc, argv, "1adl")) != -1) {
 		switch (c) {

@@ -17,44 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The last component of path, in a new string (trailing slashes dropped). */
-static char *base(const char *path)
-{
-	size_t len = strlen(path), start;
-	char *p;
-
-	while (len > 1 && path[len - 1] == '/')
-		len--;
-	start = len;
-	while (start > 0 && path[start - 1] != '/')
-		start--;
-	if (start == len && len)
-		start--; /* path is "/" */
-	p = malloc(len - start + 1);
-	if (!p) {
-		fprintf(stderr, "mv: out of memory\n");
-		exit(1);
-	}
-	memcpy(p, path + start, len - start);
-	p[len - start] = '\0';
-	return p;
-}
-
-static char *join(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	char *p = malloc(dl + nl + 2);
-
-	if (!p) {
-		fprintf(stderr, "mv: out of memory\n");
-		exit(1);
-	}
-	memcpy(p, dir, dl);
-	if (dl && dir[dl - 1] != '/')
-		p[dl++] = '/';
-	memcpy(p + dl, name, nl + 1);
-	return p;
-}
+#include "../lib/util.h"
 
 static int move(const char *src, const char *dst)
 {
@@ -81,6 +44,8 @@ int main(int argc, char **argv)
 	struct stat st;
 	const char *last;
 
+	util_prog = "mv";
+
 	while ((c = getopt(argc, argv, "f")) != -1) {
 		if (c != 'f')
 			goto usage;
@@ -97,7 +62,7 @@ int main(int argc, char **argv)
 		return move(argv[optind], last);
 	}
 	for (i = optind; i < argc - 1; i++) {
-		char *name = base(argv[i]), *path = join(last, name);
+		char *name = util_base(argv[i]), *path = util_join(last, name);
 
 		status |= move(argv[i], path);
 		free(name);

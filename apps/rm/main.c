@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/util.h"
+
 static int opt_force, opt_recursive;
 static int status;
 
@@ -26,20 +28,6 @@ static void fail(const char *what)
 		return;
 	fprintf(stderr, "rm: %s: %s\n", what, strerror(errno));
 	status = 1;
-}
-
-static char *join(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	char *p = malloc(dl + nl + 2);
-
-	if (!p)
-		return NULL;
-	memcpy(p, dir, dl);
-	if (dl && dir[dl - 1] != '/')
-		p[dl++] = '/';
-	memcpy(p + dl, name, nl + 1);
-	return p;
 }
 
 /*
@@ -69,7 +57,7 @@ static void remove_contents(const char *path)
 				break;
 			names = nn;
 		}
-		if ((names[n] = join(path, d->d_name)) == NULL)
+		if ((names[n] = util_join(path, d->d_name)) == NULL)
 			break;
 		n++;
 	}
@@ -123,6 +111,8 @@ static int dot_or_dotdot(const char *path)
 int main(int argc, char **argv)
 {
 	int c, i;
+
+	util_prog = "rm";
 
 	while ((c = getopt(argc, argv, "fRr")) != -1) {
 		switch (c) {

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/util.h"
+
 static const char *type_name(const struct stat *st)
 {
 	mode_t m = st->st_mode;
@@ -42,29 +44,6 @@ static const char *type_name(const struct stat *st)
 	if (S_ISSOCK(m))
 		return "socket";
 	return "weird file";
-}
-
-static void modestr(mode_t m, char *s)
-{
-	static const char rwx[] = "rwxrwxrwx";
-	int i;
-
-	s[0] = S_ISDIR(m)    ? 'd'
-	       : S_ISLNK(m)  ? 'l'
-	       : S_ISCHR(m)  ? 'c'
-	       : S_ISBLK(m)  ? 'b'
-	       : S_ISFIFO(m) ? 'p'
-	       : S_ISSOCK(m) ? 's'
-			     : '-';
-	for (i = 0; i < 9; i++)
-		s[i + 1] = (m & (0400 >> i)) ? rwx[i] : '-';
-	if (m & S_ISUID)
-		s[3] = (m & S_IXUSR) ? 's' : 'S';
-	if (m & S_ISGID)
-		s[6] = (m & S_IXGRP) ? 's' : 'S';
-	if (m & S_ISVTX)
-		s[9] = (m & S_IXOTH) ? 't' : 'T';
-	s[10] = '\0';
 }
 
 static void print_time(const char *label, const struct timespec *ts)
@@ -101,7 +80,7 @@ static int show(const char *path, int follow)
 	       (unsigned long)st.st_blksize, type_name(&st));
 	printf("Device: %lxh/%lud\tInode: %-10llu  Links: %lu\n", (unsigned long)st.st_dev,
 	       (unsigned long)st.st_dev, (unsigned long long)st.st_ino, (unsigned long)st.st_nlink);
-	modestr(st.st_mode, mode);
+	util_modestr(st.st_mode, mode);
 	printf("Access: (%04o/%s)  Uid: (%5lu)   Gid: (%5lu)\n", (unsigned)(st.st_mode & 07777),
 	       mode, (unsigned long)st.st_uid, (unsigned long)st.st_gid);
 	print_time("Access", &st.st_atim);
@@ -113,6 +92,8 @@ static int show(const char *path, int follow)
 int main(int argc, char **argv)
 {
 	int c, i, follow = 0, status = 0;
+
+	util_prog = "stat";
 
 	while ((c = getopt(argc, argv, "L")) != -1) {
 		if (c != 'L')

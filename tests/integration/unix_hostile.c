@@ -24,14 +24,7 @@
 #include <exo/libexo.h>
 #include <unix/proto.h>
 
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			printf("CHECK failed: %s (line %d)\n", #c, __LINE__); \
-			printf("TEST-END fail\n");                            \
-			exit(1);                                              \
-		}                                                             \
-	} while (0)
+#include "unixtest.h"
 
 static char page[4096] __attribute__((aligned(4096)));
 

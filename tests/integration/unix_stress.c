@@ -15,14 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CHECK(c)                                                                               \
-	do {                                                                                   \
-		if (!(c)) {                                                                    \
-			printf("CHECK failed: %s (line %d, errno %d)\n", #c, __LINE__, errno); \
-			printf("TEST-END fail\n");                                             \
-			exit(1);                                                               \
-		}                                                                              \
-	} while (0)
+#include "unixtest.h"
 
 static char block[4096];
 

@@ -219,13 +219,26 @@ static void dev_stat(enum fkind k, struct stat *st)
 	st->st_rdev = k == F_CONS ? 0x501 : k == F_NULL ? 0x103 : 0;
 }
 
+/* Give the caller's newly opened f a descriptor (O_CLOEXEC from flags);
+ * on failure f is dropped. Returns the fd or -EMFILE. */
+static int fd_open(struct proc *p, struct file *f, int flags)
+{
+	int fd = fd_install(p, f, 0);
+
+	if (fd < 0)
+		file_put(f);
+	else if (flags & O_CLOEXEC)
+		p->cloexec |= 1ULL << fd;
+	return fd;
+}
+
 static long do_open(struct proc *p, const char *path, int flags, unsigned mode)
 {
 	struct ext2_stat st;
 	struct ext2_parent par;
 	struct file *f;
 	uint32_t ino;
-	int acc = flags & O_ACCMODE, r, fd;
+	int acc = flags & O_ACCMODE, r;
 	enum fkind dev = device(path);
 
 	if (acc == 3)
@@ -237,12 +250,7 @@ static long do_open(struct proc *p, const char *path, int flags, unsigned mode)
 		} else if ((f = file_alloc(F_NULL, flags)) == NULL) {
 			return -ENFILE;
 		}
-		fd = fd_install(p, f, 0);
-		if (fd < 0)
-			file_put(f);
-		else if (flags & O_CLOEXEC)
-			p->cloexec |= 1ULL << fd;
-		return fd;
+		return fd_open(p, f, flags);
 	}
 	r = resolve(p, path, !(flags & O_NOFOLLOW), &ino);
 	if (r == -ENOENT && (flags & O_CREAT)) {
@@ -283,12 +291,7 @@ static long do_open(struct proc *p, const char *path, int flags, unsigned mode)
 		return -ENFILE;
 	}
 	f->ino = ino;
-	fd = fd_install(p, f, 0);
-	if (fd < 0)
-		file_put(f);
-	else if (flags & O_CLOEXEC)
-		p->cloexec |= 1ULL << fd;
-	return fd;
+	return fd_open(p, f, flags);
 }
 
 /* at: 0 for the file offset (which moves), else the offset + 1 (pread). */

@@ -78,21 +78,28 @@ static void *cache_frame_alloc(void *ctx)
 	(void)ctx;
 	for (unsigned i = 0; i < CACHE_SLOTS; i++) {
 		uint64_t va = CACHE_VA + (uint64_t)i * EXO_PAGE_SIZE;
-		long f;
 
 		if (slot_used[i])
 			continue;
-		f = exo_frame_alloc(EXO_FRAME_ANY, 0);
-		if (f < 0)
+		if (unixd_map_frame(va) < 0)
 			return NULL;
-		if (exo_page_map(EXO_AS_SELF, va, (uint64_t)f, EXO_PERM_R | EXO_PERM_W) < 0) {
-			exo_frame_free((uint64_t)f);
-			return NULL;
-		}
 		slot_used[i] = 1;
 		return (void *)va;
 	}
 	return NULL;
+}
+
+long unixd_map_frame(uint64_t va)
+{
+	long f = exo_frame_alloc(EXO_FRAME_ANY, 0);
+
+	if (f < 0)
+		return -ENOMEM;
+	if (exo_page_map(EXO_AS_SELF, va, (uint64_t)f, EXO_PERM_R | EXO_PERM_W) < 0) {
+		exo_frame_free((uint64_t)f);
+		return -ENOMEM;
+	}
+	return f;
 }
 
 static void cache_frame_free(void *ctx, void *frame)

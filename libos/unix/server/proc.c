@@ -53,13 +53,9 @@ static struct proc *proc_alloc(void)
 
 		if (p->state != P_FREE)
 			continue;
-		f = exo_frame_alloc(EXO_FRAME_ANY, 0);
+		f = unixd_map_frame(va);
 		if (f < 0)
 			return NULL;
-		if (exo_page_map(EXO_AS_SELF, va, (uint64_t)f, EXO_PERM_R | EXO_PERM_W) < 0) {
-			exo_frame_free((uint64_t)f);
-			return NULL;
-		}
 		memset(p, 0, sizeof *p);
 		p->ch = (struct unix_chan *)va;
 		memset(p->ch, 0, EXO_PAGE_SIZE);

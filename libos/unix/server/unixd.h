@@ -65,6 +65,10 @@ uint32_t unixd_now(void);
 /* Sync and unmount the file system, then switch the machine off. */
 void unixd_shutdown(void) __attribute__((noreturn));
 
+/* A fresh frame mapped read-write at va in the server. Returns the frame
+ * or -ENOMEM. */
+long unixd_map_frame(uint64_t va);
+
 /* Wake every process that is waiting for a change (bumps its wake word). */
 void unixd_wake_all(void);
 
