@@ -6,7 +6,7 @@
 # Checks: echo of typed input, backspace (DEL) erasing characters, ^U
 # erasing the line, ^C sending SIGINT to the foreground process group
 # (cat dies, status 130; the shell survives), ^D as end of file (cat ends,
-# status 0), input typed ahead of a running command kept in order, and
+# status 0), raw mode set with tcsetattr (rawtty.c), input typed ahead of a running command kept in order, and
 # `poweroff` ending QEMU with status 0 and a clean file system.
 #
 # Run by tools/run-tests.sh (RUN_DIR, TEST_TIMEOUT set) or by hand from the
@@ -18,7 +18,7 @@ RUN_DIR=${RUN_DIR:-$B/tests/unix_console.run}
 TEST_TIMEOUT=${TEST_TIMEOUT:-90}
 mkdir -p "$RUN_DIR"
 R=$(cd "$RUN_DIR" && pwd)
-bins=$(ls -d $B/apps/* | tr '\n' ' ')
+bins="$(ls -d $B/apps/* | tr '\n' ' ') $B/tests/rawtty"
 tools/mkroot.sh "$R/stage" "$R/root.img" 32 "" "$bins" "" >"$R/prepare.log" 2>&1 &&
 	$B/tools/exodisk format "$R/disk.img" 64 >>"$R/prepare.log" 2>&1 &&
 	$B/tools/exodisk place "$R/disk.img" "$R/root.img" $B/disk.key unix >>"$R/prepare.log" 2>&1 &&
@@ -77,6 +77,14 @@ expect line1 2
 send '\x04' # ^D at the start of a line: end of file
 send 'echo "after ^D: $?"\n'
 expect "after ^D: 0"
+
+# raw mode (rawtty.c): bytes one at a time, ^C an ordinary byte, no echo
+send 'rawtty\n'
+expect "raw: ready"
+send 'ab\x03'
+expect "raw: 61 62 03"
+send 'echo "after raw: $?"\n'
+expect "after raw: 0"
 
 # typed ahead while a command runs: nothing lost, nothing reordered
 send 'sleep 1; echo first\necho second\necho third\n'
