@@ -1,8 +1,10 @@
 # tools/crash.mk - `make crash-test`: the crash test of the disk ownership
 # region (tests/integration/crash.sh, docs/crash.md "The ownership-region
 # crash test") at CRASH_TEST_POINTS crash points, CRASH_TEST_JOBS boots at
-# a time; `make test-long` runs it. `make test` runs the same script with
-# its default of 24 points as the integration test "crash".
+# a time, then the UNIX file system's (tests/integration/unix_crash.sh) at
+# as many points; `make test-long` runs it. `make test` runs the same
+# scripts with their default of 24 points as the integration tests "crash"
+# and "unix_crash".
 #
 #   make crash-test                        200 points, files in build/crash-test
 #   make crash-test CRASH_TEST_POINTS=500 CRASH_SEED=7
@@ -16,4 +18,6 @@ crash-test: deps
 	@$(MAKE) --no-print-directory all
 	CRASH_POINTS=$(CRASH_TEST_POINTS) CRASH_JOBS=$(CRASH_TEST_JOBS) RUN_DIR=$(BUILD)/crash-test \
 		bash tests/integration/crash.sh
+	CRASH_POINTS=$(CRASH_TEST_POINTS) RUN_DIR=$(BUILD)/crash-test-unix \
+		bash tests/integration/unix_crash.sh
 test-long: crash-test
