@@ -45,8 +45,9 @@ static inline uint64_t bench_tsc(void)
 extern uint64_t bench_hz;
 /* TSC when main() started: the boot measurement of our side. */
 extern uint64_t bench_main_tsc;
-/* Linux build: directory on the benchmark disk's file system and the raw
- * disk device, from the command line (dir=, disk=); NULL if not given. */
+/* The directory the file-system rows work in (dir=: Linux's /mnt, our
+ * UNIX boot's /tmp on the root file system) and Linux's raw disk device
+ * (disk=); NULL if not given. */
 extern const char *bench_dir, *bench_disk;
 /* argv[0], for the fork+exec benchmark. */
 extern const char *bench_self;
@@ -137,16 +138,30 @@ void bench_slice_peer(uint32_t cpu);
 void bench_slice_hog(uint32_t cpu);
 #endif
 
-/* Families: run in increasing order. */
+/*
+ * Families: run in increasing order. Our side boots twice (tools/bench.sh):
+ * stand-alone, the program a boot module holding the root capability and
+ * the raw disk (BENCH_ALONE: kernel-level rows), and as init under unixd
+ * with an ext2 root (BENCH_UNIX: processes, files, pipes, boot to init).
+ * A family runs in the boots its `where` names, so each row comes from
+ * exactly one of them; Linux's one boot runs every family.
+ */
+#define BENCH_ALONE 1u
+#define BENCH_UNIX  2u
 struct bench_family {
 	int order;
+	unsigned where; /* BENCH_ALONE, BENCH_UNIX or both: our boots it runs in */
 	const char *name;
 	void (*run)(void);
 };
-#define BENCH_FAMILY(order_, name_, fn_)                                                         \
+#define BENCH_FAMILY(order_, name_, fn_, where_)                                                 \
 	static const struct bench_family bench_family_##name_                                    \
-		__attribute__((used, section("bench_families"), aligned(8))) = { order_, #name_, \
-										 fn_ }
+		__attribute__((used, section("bench_families"), aligned(8))) = { order_, where_, \
+										 #name_, fn_ }
+
+/* True in our UNIX boot: the program runs under unixd (a UNIX process with
+ * a server); false stand-alone and on Linux. */
+extern bool bench_unix;
 
 /* Roles: `bench ROLE ...` runs fn instead of the benchmarks (our PCT peer,
  * Linux's exec target and boot stamp). */

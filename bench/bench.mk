@@ -4,7 +4,8 @@
 #
 # Included from the Makefile (`include bench/bench.mk`, after the user
 # program rules): it uses the Makefile's BUILD, CC, UCFLAGS, CRT0, ULIBS,
-# link-user, KERNEL, WARN and the deps target. Standalone use:
+# link-user, KERNEL, UNIXD, WARN and the deps target. Our UNIX boot also
+# needs unixd and build/apps/ls (the root file system tools/bench.sh makes). Standalone use:
 #   make -f Makefile -f bench/bench.mk bench
 #
 #   build/bench/exo/bench       every bench/*.c on newlib + libos/unix + libexo
@@ -47,7 +48,7 @@ $(BENCH_LINUX_STAMP): tools/bench-fetch-linux.sh
 $(BENCH_INITRD): $(BENCH_LINUX_STAMP) $(BENCH_GLIBC) bench/linux-init.sh tools/bench-initrd.sh
 	tools/bench-initrd.sh $(BUILD)/bench/linux $(BENCH_GLIBC) bench/linux-init.sh $@
 
-bench-build: $(KERNEL) $(BENCH_EXO) $(BUILD)/tools/exodisk
+bench-build: $(KERNEL) $(BENCH_EXO) $(BUILD)/tools/exodisk $(UNIXD) $(BUILD)/apps/ls
 bench-linux: $(BENCH_INITRD)
 
 # ACCEL, SMP and MEM as for `make run`; both systems get the same. If the

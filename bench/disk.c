@@ -696,4 +696,4 @@ static void run(void)
 		bench_time("disk_rand_write_4k_q16", rand_write_q, NULL, &many);
 	teardown();
 }
-BENCH_FAMILY(70, disk, run);
+BENCH_FAMILY(70, disk, run, BENCH_ALONE);

@@ -108,4 +108,4 @@ static void run(void)
 	else
 		bench_time("user_fault", fault_once, NULL, NULL);
 }
-BENCH_FAMILY(20, fault, run);
+BENCH_FAMILY(20, fault, run, BENCH_ALONE);

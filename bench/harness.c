@@ -17,10 +17,16 @@
  * convert them with the Linux rate: under QEMU TCG both guests read the
  * same host TSC).
  *
- * Arguments: dir=, disk= (the Linux build's file system and raw disk),
- * only=FAMILY[,FAMILY] (run just these), quick (one iteration of each
- * measurement, no warm-up: a smoke test that the code still runs), and
- * any NAME=VALUE a family reads with bench_arg (bench/disk.c: rd=, wr=).
+ * Arguments: dir= (the directory of the file-system rows), disk= (Linux's
+ * raw disk), only=FAMILY[,FAMILY] (run just these), quick (one iteration
+ * of each measurement, no warm-up: a smoke test that the code still runs),
+ * and any NAME=VALUE a family reads with bench_arg (bench/disk.c: rd=, wr=).
+ *
+ * Our side runs in two boots (bench.h, BENCH_FAMILY): stand-alone as a
+ * boot module (the kernel-level families; it leaves QEMU through
+ * isa-debug-exit), and as init under unixd, which this program recognises
+ * by the server in its auxiliary vector (the UNIX families; it exits, and
+ * unixd unmounts the root file system and powers off).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +40,7 @@
 #include <exo/calls.h>
 #include <exo/layout.h>
 #include <exo/types.h>
+#include <unix/client.h>
 #endif
 
 #include "bench.h"
@@ -42,6 +49,7 @@ uint64_t bench_hz;
 uint64_t bench_main_tsc;
 const char *bench_dir, *bench_disk, *bench_self;
 bool bench_quick;
+bool bench_unix;
 
 static int arg_count;
 static char **arg_vec;
@@ -280,6 +288,8 @@ static void clock_init(void)
 static void bench_exit(void)
 {
 	fflush(stdout);
+	if (bench_unix)
+		exit(0);   /* init ends: unixd syncs, unmounts, powers off (status 0) */
 	exo_debug_exit(0); /* QEMU exits with status 1 */
 	exit(0);
 }
@@ -318,6 +328,9 @@ int main(int argc, char **argv)
 {
 	bench_main_tsc = bench_tsc();
 	bench_self = argv[0];
+#ifndef BENCH_LINUX
+	bench_unix = unix_server != 0;
+#endif
 	arg_count = argc;
 	arg_vec = argv;
 	if (argc > 1)
@@ -355,8 +368,14 @@ int main(int argc, char **argv)
 			fam[j] = fam[j - 1];
 		fam[j] = x;
 	}
+#ifdef BENCH_LINUX
+	unsigned boot = BENCH_ALONE | BENCH_UNIX; /* Linux: one boot for all */
+#else
+	unsigned boot = bench_unix ? BENCH_UNIX : BENCH_ALONE;
+	bench_info("boot", "%s", bench_unix ? "unix (init under unixd)" : "stand-alone");
+#endif
 	for (unsigned i = 0; i < nf; i++) {
-		if (!bench_wanted(fam[i]->name))
+		if (!(fam[i]->where & boot) || !bench_wanted(fam[i]->name))
 			continue;
 		bench_info("family", "%s", fam[i]->name);
 		fam[i]->run();

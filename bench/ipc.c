@@ -165,7 +165,7 @@ static void run(void)
 	}
 	sched_setaffinity(0, sizeof(all), &all);
 }
-BENCH_FAMILY(5, ipc, run);
+BENCH_FAMILY(5, ipc, run, BENCH_ALONE);
 #else
 enum { CMD_PING = 1, CMD_YIELD, CMD_WAIT, CMD_SLICE };
 enum { PEER_WAIT, PEER_YIELD, PEER_SLICE };
@@ -512,5 +512,5 @@ static void run(void)
 		bench_hog_release();
 }
 /* Early, so that the hog spins as briefly as possible. */
-BENCH_FAMILY(5, ipc, run);
+BENCH_FAMILY(5, ipc, run, BENCH_ALONE);
 #endif

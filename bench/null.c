@@ -48,4 +48,4 @@ static void run(void)
 	bench_time("null_call", null_call, NULL, NULL);
 	bench_time("getpid", libc_getpid, NULL, NULL);
 }
-BENCH_FAMILY(10, null, run);
+BENCH_FAMILY(10, null, run, BENCH_ALONE);

@@ -1,5 +1,6 @@
 /*
- * proc.c - creating processes.
+ * proc.c - creating processes: POSIX fork, execve, _exit and waitpid,
+ * the same source on both sides.
  *
  *   fork_exit_wait  fork; the child exits at once; the parent waits
  *                   (lmbench lat_proc fork).
@@ -9,22 +10,18 @@
  *   cow_fork_1m     a process with 1 MiB of written heap forks; the child
  *                   writes one byte in each of the 256 pages (256
  *                   copy-on-write copies) and exits; the parent waits.
- *                   Ours: libexo's exo_fork (the JOS COW pattern over
- *                   exo_env_create and batched bindings), the child ends
- *                   with exo_env_destroy, the parent yields to it until its
- *                   slot is empty: no UNIX wait exists yet. Linux: fork,
- *                   _exit, waitpid.
+ *
+ * Ours runs in the UNIX boot (init under unixd): fork is libexo's
+ * copy-on-write exo_fork_stopped plus the server's process-table entry,
+ * execve asks unixd to load the ELF from the ext2 root (/bin/bench) into a
+ * new environment, waitpid sleeps until unixd wakes it. Linux: the same
+ * calls on the Debian cloud kernel; the program is /bench in the initramfs.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef BENCH_LINUX
 #include <sys/wait.h>
 #include <unistd.h>
-#else
-#include <exo/libexo.h>
-#endif
 
 #include "bench.h"
 
@@ -32,7 +29,6 @@
 
 static char *cow_buf;
 
-#ifdef BENCH_LINUX
 static int hello(int argc, char **argv)
 {
 	(void)argc;
@@ -115,48 +111,12 @@ static void run(void)
 	bench_time("fork_exit_wait", fork_exit_wait, NULL, &proc);
 	bench_time("fork_exec_wait", fork_exec_wait, NULL, &proc);
 	cow_buf = malloc(COW_BYTES);
-	memset(cow_buf, 1, COW_BYTES);
-	bench_time("cow_fork_1m", cow_fork, NULL, &proc);
-}
-#else
-static uint64_t cow_fork(void *ctx, long n)
-{
-	(void)ctx;
-	uint64_t t0 = bench_tsc();
-	for (long i = 0; i < n; i++) {
-		long c = exo_fork();
-
-		if (c < 0) {
-			bench_fail("exo_fork: %s", exo_strerror(c));
-			return BENCH_FAILED;
-		}
-		if (c == 0) {
-			for (int k = 0; k < COW_BYTES; k += 4096)
-				((volatile char *)cow_buf)[k] = 2;
-			for (;;)
-				exo_env_destroy(EXO_ENV_SELF);
-		}
-		while (exo_env_info((uint64_t)c) != NULL)
-			exo_yield((uint64_t)c);
-	}
-	return bench_tsc() - t0;
-}
-
-static void run(void)
-{
-	/* Each fork hands the child half of our remaining kernel-memory quota;
-	 * keep the count modest. */
-	struct bench_limits lim = { .max_iters = 8, .max_reps = 20, .cap_ms = 3000 };
-
-	bench_skip("fork_exit_wait", "needs UNIX processes: libos/unix fork/wait return ENOSYS");
-	bench_skip("fork_exec_wait", "needs exec: libos/unix has no program loader yet");
-	cow_buf = malloc(COW_BYTES);
 	if (!cow_buf) {
 		bench_skip("cow_fork_1m", "malloc(1 MiB) failed");
 		return;
 	}
 	memset(cow_buf, 1, COW_BYTES);
-	bench_time("cow_fork_1m", cow_fork, NULL, &lim);
+	bench_time("cow_fork_1m", cow_fork, NULL, &proc);
+	free(cow_buf);
 }
-#endif
-BENCH_FAMILY(50, proc, run);
+BENCH_FAMILY(50, proc, run, BENCH_UNIX);

@@ -689,4 +689,4 @@ static void run(void)
 	bench_hog_release(); /* the last family that needs it */
 }
 #endif
-BENCH_FAMILY(6, slice, run);
+BENCH_FAMILY(6, slice, run, BENCH_ALONE);

@@ -200,4 +200,4 @@ static void run(void)
 	bench_time("map_512_single", map_512_single, NULL, NULL);
 	bench_time("map_512_batch", map_512_batch, NULL, NULL);
 }
-BENCH_FAMILY(40, vm, run);
+BENCH_FAMILY(40, vm, run, BENCH_ALONE);

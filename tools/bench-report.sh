@@ -3,7 +3,9 @@
 # written as results.csv, results.md and PNG bar charts (gnuplot).
 #
 # usage: tools/bench-report.sh DIR
-#   reads DIR/exo.log and DIR/linux.log (BENCH lines, bench/bench.h),
+#   reads DIR/exo.log and DIR/exo-unix.log (our two boots: stand-alone and
+#   under unixd; both fill the "ours" column, each row coming from one of
+#   them) and DIR/linux.log (BENCH lines, bench/bench.h),
 #   DIR/run.info (machine and QEMU settings, optional) and bench/rows.txt
 #   (row order and labels).
 #
@@ -18,9 +20,12 @@ cd "$(dirname "$0")/.."
 D=$1
 parsed="$D/parsed.txt"
 : >"$parsed"
-for s in exo linux; do
+# Each line gets its source: exo (stand-alone), exou (UNIX boot), linux.
+for s in exo exo-unix linux; do
 	[ -f "$D/$s.log" ] || continue
-	tr -d '\r' <"$D/$s.log" | grep -a '^BENCH' | sed "s/^/$s /" >>"$parsed" || true
+	tag=$s
+	[ "$s" = exo-unix ] && tag=exou
+	tr -d '\r' <"$D/$s.log" | grep -a '^BENCH' | sed "s/^/$tag /" >>"$parsed" || true
 done
 info="$D/run.info"
 [ -f "$info" ] || : >"$info"
@@ -37,11 +42,14 @@ if [ -f "$D/exo.log" ]; then
 fi
 died_exo=$(died "$D/exo.log" "env ${exo_id:-[0-9]+} \(bench\)( killed|: unhandled)|exo: panic")
 died_linux=$(died "$D/linux.log" 'Segmentation fault|Illegal instruction|Kernel panic|Killed')
+died_exou=$(died "$D/exo-unix.log" 'exo: panic|unixd: .*(powering off|cannot)|killed|unhandled')
 
 notrun_exo=$(cat "$D/exo.notrun" 2>/dev/null || true)
+notrun_exou=$(cat "$D/exo-unix.notrun" 2>/dev/null || true)
 notrun_linux=$(cat "$D/linux.notrun" 2>/dev/null || true)
 
 awk -v D="$D" -v INFO="$info" -v died_exo="$died_exo" -v died_linux="$died_linux" \
+	-v died_exou="$died_exou" -v notrun_exou="$notrun_exou" \
 	-v notrun_exo="$notrun_exo" -v notrun_linux="$notrun_linux" '
 function fmt(x) {
 	if (x == "") return "-"
@@ -83,9 +91,16 @@ function get(side, id,   hzl) {
 		if ((side, id) in skip) m_note = skip[side, id]
 		else if (nr != "") m_note = "not run: " nr
 		else if (!ended[side]) {
-			m_note = "not reported: the run stopped before it"
+			m_note = "not reported: the " (side == "exo" ? "stand-alone " : "") \
+				"run stopped before it"
 			d = (side == "exo") ? died_exo : died_linux
 			if (d != "") m_note = m_note " (" d ")"
+		}
+		# Ours: a row the stand-alone boot did not print comes from the UNIX boot.
+		else if (side == "exo" && notrun_exou != "") m_note = "not run: " notrun_exou
+		else if (side == "exo" && !ended["exou"]) {
+			m_note = "not reported: the UNIX run stopped before it"
+			if (died_exou != "") m_note = m_note " (" died_exou ")"
 		}
 		else m_note = "not reported"
 	}
@@ -100,17 +115,21 @@ FILENAME ~ /rows.txt$/ {
 	next
 }
 {
-	side = $1; tag = $2
+	src = $1; tag = $2
+	side = (src == "exou") ? "exo" : src
 	if (tag == "BENCH-CLOCK") {
-		hz[side] = $4 + 0
-		s = $0; sub(/^[a-z]+ BENCH-CLOCK /, "", s); clk[side] = s
+		# Our two boots calibrate alike; the stand-alone one names the clock.
+		if (!(side in clk) || src == side) {
+			hz[side] = $4 + 0
+			s = $0; sub(/^[a-z]+ BENCH-CLOCK /, "", s); clk[side] = s
+		}
 	} else if (tag == "BENCH-INFO") {
 		s = $0; sub(/^[a-z]+ BENCH-INFO [^ ]+ /, "", s); inf[side, $3] = s
 	} else if (tag == "BENCH-SKIP") {
 		s = $0; sub(/^[a-z]+ BENCH-SKIP [^ ]+ /, "", s); skip[side, $3] = s
 		seen[side, $3] = 1; order[++nseen] = side SUBSEP $3
 	} else if (tag == "BENCH-END") {
-		ended[side] = 1
+		ended[src] = 1
 	} else if (tag == "BENCH" && NF >= 9) {
 		id = $3; unit = $4
 		if (unit == "cycles" || unit == "us")

@@ -4,11 +4,18 @@
 # one table (tools/bench-report.sh). Never fails on a figure: it exits
 # non-zero only if a system could not be booted at all or printed nothing.
 #
+# Ours boots twice: stand-alone (the benchmark program as a boot module:
+# the kernel-level and raw-disk rows) and UNIX (unixd with an ext2 root
+# holding /bin/bench and /bin/ls, the program as init: processes, files,
+# pipes, ls, boot to init). Each row comes from one of them (bench/bench.h,
+# BENCH_FAMILY). Linux boots once.
+#
 # usage: tools/bench.sh BUILD [ACCEL=tcg|kvm] [SMP=N] [MEM=SIZE]
-#   needs BUILD/kernel/kernel.elf, BUILD/bench/exo/bench,
-#   BUILD/bench/linux/vmlinuz and BUILD/bench/initrd.gz (bench/bench.mk)
-# Leaves in BUILD/bench/: exo.log, linux.log (serial consoles), run.info,
-# results.csv, results.md, ratios.png, times.png.
+#   needs BUILD/kernel/kernel.elf, BUILD/bench/exo/bench, BUILD/unix/unixd,
+#   BUILD/apps/ls, BUILD/bench/linux/vmlinuz and BUILD/bench/initrd.gz
+#   (bench/bench.mk)
+# Leaves in BUILD/bench/: exo.log, exo-unix.log, linux.log (serial
+# consoles), run.info, results.csv, results.md, ratios.png, times.png.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 B=$1
@@ -24,6 +31,7 @@ for a in "$@"; do
 done
 D=$B/bench
 EXO_TIMEOUT=${EXO_TIMEOUT:-240}
+UNIX_TIMEOUT=${UNIX_TIMEOUT:-420}
 LINUX_TIMEOUT=${LINUX_TIMEOUT:-420}
 
 # Two disks for both systems, attached identically (docs/performance.md,
@@ -37,11 +45,15 @@ LINUX_TIMEOUT=${LINUX_TIMEOUT:-420}
 #     (in 4 KiB blocks); Linux reads and writes only those byte ranges of
 #     the device, never the region.
 #  2. fs (serial benchfs): 256 MiB ext2 for Linux's file-system rows
-#     (mounted at /mnt; ours has no file system yet and does not touch it).
-RAW_MIB=160 RANGE_MIB=64
+#     (mounted at /mnt; ours does not touch it).
+# Our UNIX boot gets, in the raw disk's place, an exodisk image of the same
+# size with the UNIX root file system (ROOT_MIB MiB of ext2, tools/mkroot.sh:
+# /bin/bench, /bin/ls) placed for unixd's key (unix.key), and its own copy of
+# the fs disk: its file-system rows work in /tmp of that root.
+RAW_MIB=160 RANGE_MIB=64 ROOT_MIB=128
 exodisk=$B/tools/exodisk
 [ -x "$exodisk" ] || make --no-print-directory -s "$exodisk" || exit 1
-rm -f "$D"/raw*.img "$D"/fs*.img "$D/disk.img" "$D/disk-exo.img" "$D/disk-linux.img"
+rm -f "$D"/raw*.img "$D"/fs*.img "$D/disk.img" "$D/disk-exo.img" "$D/disk-linux.img" "$D/root.img"
 printf '%s' 'exo make bench disk owner key 01' >"$D/disk.key"
 head -c $((RANGE_MIB * 2))M /dev/urandom >"$D/raw.data"
 if ! "$exodisk" format "$D/raw.img" $RAW_MIB >"$D/raw.log" ||
@@ -59,9 +71,24 @@ truncate -s 256M "$D/fs.img"
 mke2fs -q -t ext2 -F -L bench "$D/fs.img" || exit 1
 for s in exo linux; do
 	cp --sparse=always "$D/raw.img" "$D/raw-$s.img"
+done
+for s in exo exo-unix linux; do
 	cp --sparse=always "$D/fs.img" "$D/fs-$s.img"
 done
 rm -f "$D/raw.img" "$D/fs.img"
+
+# The UNIX boot's disk: the root file system placed for unixd's key. If it
+# cannot be made, that boot is not run and its rows say why.
+rm -f "$D/exo-unix.notrun"
+[ -s "$D/unix.key" ] || "$exodisk" newkey "$D/unix.key" >/dev/null
+if ! tools/mkroot.sh "$D/root.stage" "$D/root.img" $ROOT_MIB "" \
+	"$B/bench/exo/bench $B/apps/ls" "" >"$D/root.log" 2>&1 ||
+	! "$exodisk" format "$D/raw-exo-unix.img" $RAW_MIB >>"$D/root.log" ||
+	! "$exodisk" place "$D/raw-exo-unix.img" "$D/root.img" "$D/unix.key" unix >>"$D/root.log"; then
+	cat "$D/root.log" >&2
+	echo "the UNIX root file system could not be made ($D/root.log)" >"$D/exo-unix.notrun"
+fi
+rm -rf "$D/root.img" "$D/root.stage"
 
 # Our ISO: the benchmark program three times: the measuring env, its peer
 # for the two-environment benchmarks (PCT, context switch), and a spinning
@@ -69,6 +96,10 @@ rm -f "$D/raw.img" "$D/fs.img"
 tools/mkiso.sh "$D/exo.iso" "$B/kernel/kernel.elf" "test" \
 	"$B/bench/exo/bench=bench rd=$rd wr=$wr" "$B/bench/exo/bench=bench-peer peer" \
 	"$B/bench/exo/bench=bench-hog hog" || exit 1
+# The UNIX boot: unixd with the disk key as a data module; its command line
+# names init: /bin/bench, whose fs rows work in /tmp.
+tools/mkiso.sh "$D/exo-unix.iso" "$B/kernel/kernel.elf" "test" \
+	"$B/unix/unixd=unixd /bin/bench dir=/tmp" "$D/unix.key=data:/disk.key" || exit 1
 
 # Identical for both systems: machine, accelerator, CPU model, memory,
 # CPU count, disks, console. The raw disk comes first, so it has the lower
@@ -85,6 +116,8 @@ disks() { # SIDE: the -drive options, each system its own copies
 }
 disks exo
 ours=(-cdrom "$D/exo.iso" -boot d "${drives[@]}")
+disks exo-unix
+ours_unix=(-cdrom "$D/exo-unix.iso" -boot d "${drives[@]}")
 disks linux
 # Linux passes unknown name=value parameters to /init as environment
 # variables: bench_rd and bench_wr (bench/linux-init.sh).
@@ -142,6 +175,16 @@ echo "bench: booting ours (timeout ${EXO_TIMEOUT}s) ..."
 boot exo "$EXO_TIMEOUT" "${ours[@]}"
 exo_rc=$rc exo_secs=$secs
 echo "bench: ours done in ${exo_secs}s (QEMU status $exo_rc)"
+rm -f "$D/exo-unix.log"
+if [ ! -e "$D/exo-unix.notrun" ]; then
+	echo "bench: booting ours with unixd (timeout ${UNIX_TIMEOUT}s) ..."
+	boot exo-unix "$UNIX_TIMEOUT" "${ours_unix[@]}"
+	unix_rc=$rc unix_secs=$secs
+	echo "bench: ours (UNIX) done in ${unix_secs}s (QEMU status $unix_rc)"
+else
+	unix_rc=- unix_secs=-
+	echo "bench: ours (UNIX) not run: $(cat "$D/exo-unix.notrun")" >&2
+fi
 rm -f "$D/linux.log" "$D/linux.notrun"
 if [ -e "$D/linux/vmlinuz" ] && [ -s "$D/initrd.gz" ]; then
 	echo "bench: booting Linux $(cat "$D/linux/version" 2>/dev/null) (timeout ${LINUX_TIMEOUT}s) ..."
@@ -163,20 +206,22 @@ fi
 	echo "qemu options (both): ${common[*]} -drive file=RAW,format=raw,if=none,id=benchraw -drive file=FS,format=raw,if=none,id=benchfs"
 	echo "disks: RAW ${RAW_MIB} MiB exodisk image, read range rd=$rd and write range wr=$wr (4 KiB blocks, random data); FS 256 MiB ext2"
 	echo "ours: -cdrom exo.iso -boot d (GRUB, kernel.elf, modules bench, bench-peer, bench-hog); ${exo_secs}s wall, status $exo_rc"
+	echo "ours, UNIX: -cdrom exo-unix.iso -boot d (GRUB, kernel.elf, modules 'unixd /bin/bench dir=/tmp' and the disk key); RAW replaced by a ${RAW_MIB} MiB exodisk image with a ${ROOT_MIB} MiB ext2 root placed for unixd; ${unix_secs}s wall, status $unix_rc"
 	echo "linux: -kernel vmlinuz -initrd initrd.gz -append 'console=ttyS0 quiet bench_rd=$rd bench_wr=$wr' ($(cat "$D/linux/version" 2>/dev/null)); ${linux_secs}s wall, status $linux_rc"
 } >"$D/run.info"
 
 rm -f "$D"/raw-*.img "$D"/fs-*.img
 
 fail=0
-for s in exo linux; do
+for s in exo exo-unix linux; do
 	[ -f "$D/$s.log" ] || continue
 	if ! grep -q '^BENCH' "$D/$s.log"; then
 		echo "bench: $s printed no BENCH lines; last lines of $D/$s.log:" >&2
 		tr -d '\r' <"$D/$s.log" | tail -n 20 >&2
 		fail=1
 	elif ! tr -d '\r' <"$D/$s.log" | grep -q '^BENCH-END'; then
-		echo "bench: $s stopped before BENCH-END (status $([ $s = exo ] && echo $exo_rc || echo $linux_rc)); last lines:" >&2
+		case $s in exo) st=$exo_rc ;; exo-unix) st=$unix_rc ;; *) st=$linux_rc ;; esac
+		echo "bench: $s stopped before BENCH-END (status $st); last lines:" >&2
 		tr -d '\r' <"$D/$s.log" | tail -n 8 >&2
 	fi
 done

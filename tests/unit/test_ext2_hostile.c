@@ -438,6 +438,9 @@ static void test_entry_to_free_inode(void)
 
 	poke16(w, inode_off(w, sino) + 26, 0); /* links_count 0 */
 	CU_ASSERT_FATAL(ext2t_mount(&m, w, 32, false, NULL) == 0);
+	/* The name is there but leads nowhere: damage, not "no such file". */
+	CU_ASSERT_EQUAL(ext2_lookup(&m.fs, 2, "small", 5, &ino), -EIO);
+	CU_ASSERT_EQUAL(ext2_resolve(&m.fs, 2, 2, "/small", EXT2_FOLLOW, &ino), -EIO);
 	CU_ASSERT_EQUAL(ext2_unlink(&m.fs, 2, "small", 5), -EIO);
 	CU_ASSERT_EQUAL(ext2_rename(&m.fs, 2, "small", 5, 2, "other", 5), -EIO);
 	CU_ASSERT_EQUAL(ext2_rename(&m.fs, 2, "f", 1, 2, "small", 5), -EIO);

@@ -190,7 +190,8 @@ int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size);
 
 /*
  * Look name (len bytes, no '/') up in directory dir. *ino gets the inode.
- * "." and ".." work. Returns 0, -ENOENT, -ENOTDIR, -ENAMETOOLONG, -EIO.
+ * "." and ".." work. Returns 0, -ENOENT, -ENOTDIR, -ENAMETOOLONG, -EIO (also
+ * when the entry names a free inode: links 0 or mode 0).
  */
 int ext2_lookup(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len, uint32_t *ino);
 

@@ -83,8 +83,12 @@ int ext2_lookup(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len, 
 	if (is_dot(name, len)) {
 		*ino = dir;
 		e = 0;
-	} else {
-		e = ext2_dir_find(fs, &d, name, len, ino, NULL);
+	} else if ((e = ext2_dir_find(fs, &d, name, len, ino, NULL)) == 0) {
+		/* The name must lead to an inode in use, not to a free one that
+		 * stat would call missing (ENOENT) and open would resurrect. */
+		struct ext2_iref x;
+		if ((e = load_entry(fs, *ino, &x)) == 0)
+			ext2_irelease(fs, &x);
 	}
 	ext2_irelease(fs, &d);
 	return e;
