@@ -2,7 +2,8 @@
  * bench.h - the harness every benchmark family shares, in both builds.
  *
  * Each family (a .c file in bench/) is compiled twice from the same source: for our
- * system (newlib + libos/unix + libexo, run as a boot module) and, with
+ * system (newlib + libos/unix + libexo, run as a boot module, or as init
+ * under unixd: BENCH_FAMILY below) and, with
  * -DBENCH_LINUX, statically against glibc for the Debian cloud kernel
  * (run from a busybox initramfs). __linux__ cannot tell the two apart:
  * our user build uses the host gcc, which defines it too.
