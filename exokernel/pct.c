@@ -85,6 +85,10 @@ long sys_pct_reply(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
 	if (!t->pct_busy)
 		return -EXO_EINVAL;
 	t->pct_busy = false;
+	/* A server's reply is when what its clients wait on has changed:
+	 * re-check wakeup predicates now rather than at the next slice tick
+	 * (Xok evaluates them at scheduling decisions; this is one). */
+	sched_check_waiters();
 	if (!t->pct_caller)
 		return 0; /* an asynchronous send: nobody waits */
 	struct env *c = env_lookup(t->pct_caller);
