@@ -116,7 +116,8 @@ static uint64_t *slot(uint64_t *sym)
 /* Start every enabled CPU in the MADT other than this one. */
 void smp_start_aps(const struct acpi_madt_info *madt)
 {
-	size_t len = ap_trampoline_end - ap_trampoline_start;
+	/* two linker symbols around one section: compare addresses, not pointers */
+	size_t len = (size_t)((uintptr_t)ap_trampoline_end - (uintptr_t)ap_trampoline_start);
 	memcpy(phys_to_virt(AP_BASE), ap_trampoline_start, len);
 	/* A page table with the low identity map the trampoline needs. */
 	uint64_t *pml4 = kalloc_page();

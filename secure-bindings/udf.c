@@ -274,7 +274,7 @@ static int track(struct consts *c, const struct sb_udf_insn *in)
  * position has been seen (and marked it a join) before it is reached. */
 static int pass2(const struct sb_udf_insn *prog, uint32_t ninsn, struct vstate *v, uint32_t *pc_out)
 {
-	uint32_t end[SB_UDF_MAX_DEPTH];
+	uint32_t end[SB_UDF_MAX_DEPTH] = { 0 }; /* read only below n; zeroed for cppcheck */
 	uint32_t n = 0;
 	struct consts c;
 	int err;

@@ -178,12 +178,27 @@ check_format() {
 	fi
 }
 
+# cppcheck and clang-tidy on the kernel and the secure bindings (make lint,
+# tools/lint.mk): zero findings of the documented checks.
+check_lint() {
+	local out
+	if out=$(make --no-print-directory -s lint 2>&1); then
+		echo "PASS lint (${out##*clean on })"
+		passed=$((passed + 1))
+	else
+		printf '%s\n' "$out" | grep -E 'error|warning' | head -n 20
+		echo "FAIL lint: make lint found problems"
+		failed=$((failed + 1)) failures+=(lint)
+	fi
+}
+
 if [ ${#names[@]} = 0 ]; then
 	note_unit $B/unit/run-tests
 	note_unit $B/unit/run-tests-san
 	if [ -d .git ] && command -v clang-format >/dev/null; then
 		check_format
 	fi
+	[ $unit_only = 0 ] && check_lint # ~25 s: not in the quick loop
 fi
 # Host tool tests: each tests/host/NAME.sh is one test (build/ already
 # made).

@@ -22,14 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHECK(c)                                                                               \
-	do {                                                                                   \
-		if (!(c)) {                                                                    \
-			printf("CHECK failed: %s (line %d, errno %d)\n", #c, __LINE__, errno); \
-			printf("TEST-END fail\n");                                             \
-			exit(1);                                                               \
-		}                                                                              \
-	} while (0)
+#include "unixtest.h"
 
 #define BLK 4096
 

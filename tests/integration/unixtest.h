@@ -11,13 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHECK(c)                                                                              \
-	do {                                                                                  \
-		if (!(c)) {                                                                   \
+#define CHECK(c)                                                                               \
+	do {                                                                                   \
+		if (!(c)) {                                                                    \
 			printf("CHECK failed: %s (line %d, errno %d)\n", #c, __LINE__, errno); \
-			printf("TEST-END fail\n");                                            \
-			exit(1);                                                              \
-		}                                                                             \
+			printf("TEST-END fail\n");                                             \
+			exit(1);                                                               \
+		}                                                                              \
 	} while (0)
 
 #endif

@@ -426,7 +426,7 @@ static long do_getcwd(struct proc *p, char *buf, size_t n)
 {
 	static char tmp[EXT2_PATH_MAX];
 	size_t at = sizeof tmp - 1;
-	uint32_t ino = p->cwd;
+	uint32_t ino = p->cwd, mark = ino, lap = 1, steps = 0;
 
 	tmp[at] = '\0';
 	while (ino != EXT2_ROOT_INO) {
@@ -437,6 +437,15 @@ static long do_getcwd(struct proc *p, char *buf, size_t n)
 
 		if (r < 0)
 			return r;
+		/* A damaged tree may loop through ".." without reaching the
+		 * root: Brent's cycle detection stops the walk (EIO). */
+		if (parent == ino || parent == mark)
+			return -EIO;
+		if (++steps == lap) {
+			mark = parent;
+			lap *= 2;
+			steps = 0;
+		}
 		do
 			r = ext2_readdir(fs, parent, &pos, &e);
 		while (r > 0 && (e.ino != ino || e.name[0] == '.'));
