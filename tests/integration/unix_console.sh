@@ -18,6 +18,7 @@ RUN_DIR=${RUN_DIR:-$B/tests/unix_console.run}
 TEST_TIMEOUT=${TEST_TIMEOUT:-90}
 mkdir -p "$RUN_DIR"
 R=$(cd "$RUN_DIR" && pwd)
+rm -f "$R/qemu.rc"
 bins="$(ls -d $B/apps/* | tr '\n' ' ') $B/tests/rawtty"
 tools/mkroot.sh "$R/stage" "$R/root.img" 32 "" "$bins" "" >"$R/prepare.log" 2>&1 &&
 	$B/tools/exodisk format "$R/disk.img" 64 >>"$R/prepare.log" 2>&1 &&
@@ -29,14 +30,19 @@ tools/mkroot.sh "$R/stage" "$R/root.img" 32 "" "$bins" "" >"$R/prepare.log" 2>&1
 coproc QEMU { timeout -k 5 "$TEST_TIMEOUT" qemu-system-x86_64 -machine pc -accel "${ACCEL:-tcg}" \
 	-cpu max -smp 2 -m "${MEM:-512M}" -display none -no-reboot -monitor none -serial stdio \
 	-device isa-debug-exit,iobase=0xf4,iosize=4 -drive "file=$R/disk.img,if=virtio,format=raw" \
-	-cdrom "$R/test.iso" -boot d 2>"$R/qemu.err"; }
+	-cdrom "$R/test.iso" -boot d 2>"$R/qemu.err"
+	echo $? >"$R/qemu.rc"; }
+# Our own copies of the coprocess's pid and pipes: bash drops QEMU_PID and
+# QEMU[] as soon as the coprocess ends, which can be before we read it all.
+qpid=$QEMU_PID
+exec {qout}<&"${QEMU[0]}" {qin}>&"${QEMU[1]}"
 : >"$R/serial.txt"
 
 # expect LINE [N]: read the console until LINE (a whole line, after
 # dropping CRs and any "$ " prompts in front) has been seen N times.
 expect() {
 	local want=$1 n=${2:-1} line
-	while IFS= read -r -t "$TEST_TIMEOUT" line <&"${QEMU[0]}"; do
+	while IFS= read -r -t "$TEST_TIMEOUT" line <&"$qout"; do
 		line=${line//$'\r'/}
 		printf '%s\n' "$line" >>"$R/serial.txt"
 		while [ "${line#\$ }" != "$line" ]; do line=${line#\$ }; done
@@ -49,10 +55,10 @@ expect() {
 	tail -n 20 "$R/serial.txt"
 	exit 1
 }
-send() { printf '%b' "$1" >&"${QEMU[1]}"; }
+send() { printf '%b' "$1" >&"$qin"; }
 
 # mounted: from here on the shell reads what we type
-while IFS= read -r -t "$TEST_TIMEOUT" line <&"${QEMU[0]}"; do
+while IFS= read -r -t "$TEST_TIMEOUT" line <&"$qout"; do
 	printf '%s\n' "${line//$'\r'/}" >>"$R/serial.txt"
 	case $line in "unixd: root file system"*) break ;; esac
 done
@@ -94,8 +100,8 @@ expect third
 
 send 'poweroff\n'
 expect "exo: power off (ACPI S5)"
-wait "$QEMU_PID"
-rc=$?
+wait "$qpid" 2>/dev/null
+rc=$(cat "$R/qemu.rc" 2>/dev/null || echo none)
 [ $rc = 0 ] || { echo "FAIL: QEMU exit status $rc"; exit 1; }
 make -s fsck DISK_IMG="$R/disk.img" >"$R/fsck.log" 2>&1 ||
 	{ tail -n 10 "$R/fsck.log"; echo "FAIL: e2fsck -fn after poweroff"; exit 1; }

@@ -29,7 +29,7 @@ SEED=${CRASH_SEED:-1}
 LR=$B/tools/logreplay XD=$B/tools/exodisk
 mkdir -p "$RUN_DIR"
 R=$(cd "$RUN_DIR" && pwd)
-rm -rf "$R"/p-* "$R/stage"
+rm -rf "$R"/p-* "$R/stage" "$R/qemu.rc"
 export PATH=$PATH:/sbin:/usr/sbin
 
 # ---------------------------------------------------------------- record
@@ -50,16 +50,21 @@ coproc QEMU { timeout -k 5 "$TEST_TIMEOUT" qemu-system-x86_64 -machine pc -accel
 	-blockdev "driver=file,node-name=f0,filename=$R/record.img" \
 	-blockdev "driver=file,node-name=l0,filename=$LOG" \
 	-blockdev driver=blklogwrites,node-name=d0,file=f0,log=l0,log-sector-size=4096 \
-	-device virtio-blk-pci,drive=d0 -cdrom "$R/load.iso" -boot d </dev/null 2>"$R/qemu.err"; }
-while IFS= read -r line <&"${QEMU[0]}"; do
+	-device virtio-blk-pci,drive=d0 -cdrom "$R/load.iso" -boot d </dev/null 2>"$R/qemu.err"
+	echo $? >"$R/qemu.rc"; }
+# Our own copies of the coprocess's pid and pipes: bash drops QEMU_PID and
+# QEMU[] as soon as the coprocess ends, which can be before we read it all.
+qpid=$QEMU_PID
+exec {qout}<&"${QEMU[0]}" {qin}>&"${QEMU[1]}"
+while IFS= read -r line <&"$qout"; do
 	line=${line//$'\r'/}
 	printf '%s\n' "$line" >>"$R/record.txt"
 	case $line in
 	fsynced*) echo "$(stat -c %s "$LOG") $line" >>"$R/fsynced.txt" ;;
 	esac
 done
-wait "$QEMU_PID"
-rc=$?
+wait "$qpid" 2>/dev/null
+rc=$(cat "$R/qemu.rc" 2>/dev/null || echo none)
 if [ $rc != 0 ] || ! grep -q "crashload: done" "$R/record.txt"; then
 	echo "FAIL: the recording run failed (QEMU exit status $rc):"
 	tail -n 20 "$R/record.txt"
