@@ -44,27 +44,95 @@ static uint32_t fs_now(void *ctx)
 
 /* ------------------------------------------------------------ the block device */
 
+/*
+ * Read-ahead: a read that follows the previous one on the disk fetches
+ * RA_BLOCKS blocks in one request into ra_buf, and the next reads are
+ * served from there (a sequential file read costs one disk request per
+ * 64 KiB instead of per block). Writes keep the copy current.
+ */
+#define RA_BLOCKS EXO_DISK_MAX_BLOCKS
+static uint8_t ra_buf[RA_BLOCKS][EXO_PAGE_SIZE] __attribute__((aligned(EXO_PAGE_SIZE)));
+static uint64_t ra_first, ra_n, last_read = ~0ULL;
+
+/*
+ * Write-behind: the block device's contract (blockdev.h) makes a write
+ * durable only at the next flush, so consecutive writes are gathered in
+ * wb_buf and go to the disk as one request when the run breaks, fills, or
+ * a flush comes. Reads see the gathered copies.
+ */
+static uint8_t wb_buf[RA_BLOCKS][EXO_PAGE_SIZE] __attribute__((aligned(EXO_PAGE_SIZE)));
+static uint64_t wb_first, wb_n;
+
+/* Send the gathered run to the disk. Returns 0 or -EIO. */
+static int wb_push(void)
+{
+	long r =
+		wb_n ? exo_disk_rw(EXO_DISK_WRITE, fs_start + wb_first, (uint32_t)wb_n, wb_buf) : 0;
+
+	wb_n = 0;
+	return r == 0 ? 0 : -EIO;
+}
+
 static int bd_read(void *ctx, uint64_t block, void *buf)
 {
 	(void)ctx;
-	return block < fs_blocks && exo_disk_rw(EXO_DISK_READ, fs_start + block, 1, buf) == 0
-		       ? 0
-		       : -EIO;
+	if (block >= fs_blocks)
+		return -EIO;
+	if (block - wb_first < wb_n) {
+		memcpy(buf, wb_buf[block - wb_first], EXO_PAGE_SIZE);
+		return 0;
+	}
+	if (block - ra_first < ra_n) {
+		memcpy(buf, ra_buf[block - ra_first], EXO_PAGE_SIZE);
+		last_read = block;
+		return 0;
+	}
+	if (block == last_read + 1 && block + 1 < fs_blocks) {
+		uint64_t n = fs_blocks - block < RA_BLOCKS ? fs_blocks - block : RA_BLOCKS;
+
+		ra_n = 0;
+		/* gathered writes first, or the read-ahead would see older blocks */
+		if (wb_push() == 0 &&
+		    exo_disk_rw(EXO_DISK_READ, fs_start + block, (uint32_t)n, ra_buf) == 0) {
+			ra_first = block;
+			ra_n = n;
+			memcpy(buf, ra_buf[0], EXO_PAGE_SIZE);
+			last_read = block;
+			return 0;
+		}
+	}
+	last_read = block;
+	return exo_disk_rw(EXO_DISK_READ, fs_start + block, 1, buf) == 0 ? 0 : -EIO;
 }
 
 static int bd_write(void *ctx, uint64_t block, const void *buf)
 {
 	(void)ctx;
+	if (block - ra_first < ra_n)
+		memcpy(ra_buf[block - ra_first], buf, EXO_PAGE_SIZE);
+	if (block >= fs_blocks)
+		return -EIO;
+	if (block - wb_first < wb_n) { /* rewritten before it went out */
+		memcpy(wb_buf[block - wb_first], buf, EXO_PAGE_SIZE);
+		return 0;
+	}
+	if (wb_n == RA_BLOCKS || (wb_n > 0 && block != wb_first + wb_n)) {
+		int r = wb_push();
 
-	return block < fs_blocks &&
-			       exo_disk_rw(EXO_DISK_WRITE, fs_start + block, 1, (void *)buf) == 0
-		       ? 0
-		       : -EIO;
+		if (r < 0)
+			return r;
+	}
+	if (wb_n == 0)
+		wb_first = block;
+	memcpy(wb_buf[wb_n++], buf, EXO_PAGE_SIZE);
+	return 0;
 }
 
 static int bd_flush(void *ctx)
 {
 	(void)ctx;
+	if (wb_push() < 0)
+		return -EIO;
 	return exo_disk_flush() == 0 ? 0 : -EIO;
 }
 
