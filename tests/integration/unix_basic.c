@@ -19,7 +19,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <unix/unix.h>
 
 #include "unixtest.h"
 
@@ -122,6 +125,32 @@ static void processes(char *self)
 	CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
 	      WTERMSIG(status) == SIGTERM);
 	CHECK(kill(pid, SIGTERM) == -1 && errno == ESRCH);
+
+	/* An orphan: its parent exits first; getppid then says 1, and when it
+	 * ends nobody has to wait for it (no zombie is left). */
+	CHECK(pipe(p) == 0);
+	pid = fork();
+	if (pid == 0) {
+		if (fork() == 0) {
+			struct timespec ts = { 0, 50 * 1000 * 1000 };
+			char ppid = 0;
+
+			close(p[0]);
+			nanosleep(&ts, NULL);
+			ppid = (char)getppid();
+			write(p[1], &ppid, 1);
+			_exit(0);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(read(p[0], buf, 1) == 1 && buf[0] == 1 && read(p[0], buf, 1) == 0 &&
+	      close(p[0]) == 0);
+	struct unix_proc procs[16];
+	int n = unix_proc_list(procs, 16);
+	for (int i = 0; i < n && i < 16; i++)
+		CHECK(procs[i].state != 'Z');
 
 	CHECK(signal(SIGUSR1, on_usr1) == SIG_DFL);
 	CHECK(kill(getpid(), SIGUSR1) == 0);

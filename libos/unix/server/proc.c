@@ -113,17 +113,21 @@ static void proc_end(struct proc *p, int status)
 	for (int i = 0; i < NPROC; i++) {
 		struct proc *c = &unixd_procs[i];
 
+		/* Orphans go to init (getppid says 1); init is a shell that
+		 * waits only for its own children, so an orphan is reaped by
+		 * the server itself when it ends, as if init had waited. */
 		if (c->state != P_FREE && c->ppid == p->pid) {
 			c->ppid = 1;
+			c->orphan = true;
 			if (c->ch != NULL)
 				c->ch->ppid = 1;
-			if (c->state == P_ZOMBIE && proc_by_pid(1) == NULL)
+			if (c->state == P_ZOMBIE)
 				c->state = P_FREE;
 		}
 	}
 	if (p->pid == 1) /* init is gone: the system ends with it */
 		unixd_shutdown();
-	if (parent == NULL || parent->state != P_LIVE)
+	if (p->orphan || parent == NULL || parent->state != P_LIVE)
 		p->state = P_FREE; /* nobody will wait for it */
 	else
 		post(parent, SIGCHLD);

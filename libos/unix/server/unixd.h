@@ -50,6 +50,7 @@ struct proc {
 	unsigned umask;
 	uint64_t ign, caught; /* bit s: signal s ignored / has a handler */
 	bool waiting;	      /* got -UNIX_EWAIT: wake it on any change */
+	bool orphan;	      /* its parent ended: reaped by the server, not init */
 	struct unix_chan *ch; /* its channel page, as the server maps it */
 	char *args;	      /* UNIX_ARG_MAX bytes: the next exec's strings, or NULL */
 	uint64_t ch_frame;
