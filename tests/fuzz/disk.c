@@ -9,8 +9,12 @@
  * claim blocks (its own, held ones, the victim's, the region, the block
  * itself, free ones, ranges too long for the UDF), registers programs
  * (the extent directory of secure-bindings/udf.h, mutations of it, random
- * bytes, small valid programs), and aims a share of all this at the
- * victim's blocks and the grants it holds from the victim.
+ * bytes, small valid programs), asks for blocks back (exo_revoke_blocks,
+ * call 46: always refused, it holds no EXO_RIGHT_REVOKE), registers swap
+ * areas (exo_swap_register, call 47: runs of its own plain blocks, and
+ * ranges over its metadata and held blocks, the victim's, the region, free
+ * blocks, past the end; registering again, removing), and aims a share of
+ * all this at the victim's blocks and the grants it holds from the victim.
  *
  * The model. Nobody but the victim and the attacker uses the disk, the
  * victim changes nothing after its set-up, and the attacker's children
@@ -27,7 +31,10 @@
  * Anything else is a failure: a success against the victim's blocks, an
  * owner or block the kernel gives twice, an error no failing check
  * explains. A success is then checked in detail (the block, slot or type
- * number, exo_disk_info's counts, a flush's status word).
+ * number, exo_disk_info's counts, a flush's status word). A block in our
+ * swap area may be written by the kernel at any moment (a frame of ours
+ * taken by the abort protocol goes there first), so from its registration
+ * on the model holds it fresh or written.
  *
  * Guards. The kernel writes status words and (by DMA) read data into the
  * attacker's memory: both go only to its disk pages, the fuzz region and
@@ -57,8 +64,9 @@
 #define FZ_BGRANTS 512 /* block grants it issued */
 
 /* Not written / a write queued / written / lent to a kamikaze (which may
- * write it at any time). */
-enum bstate { B_FRESH, B_MAYBE, B_WRITTEN, B_LENT };
+ * write it at any time) / was in our swap area (the kernel may have
+ * written a repossessed frame into it). */
+enum bstate { B_FRESH, B_MAYBE, B_WRITTEN, B_LENT, B_SWAPPED };
 
 struct blk {
 	uint64_t block;
@@ -108,17 +116,34 @@ static struct {
 	/* The victim. */
 	unsigned vowner, vtype;
 	uint64_t vmeta, vblocks[VICTIM_BLOCKS];
+	/* Our swap area as the kernel has it (exo_swap_register; count 0:
+	 * none). It belongs to the environment, not to an owner: attaching
+	 * elsewhere leaves it in place. */
+	uint64_t swap_first, swap_count;
 	/* Statistics. */
 	uint64_t flushes, meta_ok, meta_refused, fills, filled, checks, order_notes, forced;
 	uint64_t kz_grants;
+	uint64_t swap_set, swap_reset, swap_removed, swap_max, brevokes;
 } m;
 
 /* The model's last changes, printed (for the blocks concerned) when it
  * disagrees with the kernel. */
-enum ev { EV_ALLOC, EV_FREE, EV_WRITE, EV_FLUSH, EV_META, EV_KZ, EV_ATTACH, EV_DROP, EV_GRANT };
-static const char *const ev_names[] = { "alloc",  "free",	    "write queued",
-					"flush",  "metadata write", "lent to kamikaze",
-					"attach", "dropped",	    "grant" };
+enum ev {
+	EV_ALLOC,
+	EV_FREE,
+	EV_WRITE,
+	EV_FLUSH,
+	EV_META,
+	EV_KZ,
+	EV_ATTACH,
+	EV_DROP,
+	EV_GRANT,
+	EV_SWAP
+};
+static const char *const ev_names[] = { "alloc",    "free",	      "write queued",
+					"flush",    "metadata write", "lent to kamikaze",
+					"attach",   "dropped",	      "grant",
+					"swap area" };
 #define EV_RING 1024
 static struct {
 	uint64_t call, block, n, x;
@@ -209,6 +234,12 @@ static bool scratch_page(uint64_t va, bool status)
 static bool data_block(uint64_t b)
 {
 	return b >= m.ds && b < m.nb;
+}
+
+/* Is b in our swap area? */
+static bool in_swap(uint64_t b)
+{
+	return b >= m.swap_first && b - m.swap_first < m.swap_count;
 }
 
 static int blk_find(uint64_t b)
@@ -1024,6 +1055,128 @@ static void gen_io(struct fz_call *c, const uint64_t *r, bool aim, bool valid, b
 	}
 }
 
+/* Could block b be in a swap area of ours now: a block of the owner we
+ * are attached to, plain data (no type), held by no metadata block? */
+static bool plain(uint64_t b)
+{
+	struct blk *bl = blk_cur(b);
+	return bl && !bl->type && !held(b, -1);
+}
+
+/* How many blocks from b on are plain, at most max. */
+static uint64_t plain_run(uint64_t b, uint64_t max)
+{
+	uint64_t n = 0;
+	while (n < max && plain(b + n))
+		n++;
+	return n;
+}
+
+/* A block one of our metadata blocks holds, or one of ours. */
+static uint64_t held_block(uint64_t k)
+{
+	for (unsigned i = 0; i < FZ_METAS; i++) {
+		const struct meta *mt = &m.metas[(i + k) % FZ_METAS];
+		int bi = mt->used ? blk_find(mt->block) : -1;
+		uint32_t n;
+		if (bi >= 0 && udf_set(m.blk[bi].type, mt->bytes, set_a, &n) && n)
+			return set_a[(k >> 8) % n];
+	}
+	return own_block(k, true);
+}
+
+/* exo_swap_register(first, count): runs of our plain blocks (all of one,
+ * part of it, one block more), the area again, removing it; ranges over
+ * our metadata and held blocks, the victim's, free blocks, the region,
+ * across its end or the disk's, overlapping the area; counts 0, 1, the
+ * limit and past it, huge. */
+static void gen_swap(struct fz_call *c, const uint64_t *r, bool aim, bool valid)
+{
+	uint64_t k2 = r[2] >> 8, k3 = r[3] >> 8, first, count;
+	uint64_t run = 1 + k3 % (r[3] % 4 ? 8 : 64);
+	if (aim) {
+		/* The victim's blocks, or a range of ours or free ones running
+		 * into them. */
+		first = victim_block(r[2] >> 2);
+		if (r[2] % 4 == 0 && first > m.ds + 2)
+			first -= 1 + k2 % 2;
+		count = r[3] % 2 ? 1 : 1 + k3 % VICTIM_BLOCKS;
+		c->a[0] = first;
+		c->a[1] = count;
+		return;
+	}
+	switch (r[2] % (valid ? 4 : 16)) {
+	case 0:
+	case 1: /* a run of our plain blocks: all of it, or a part */
+		first = own_block(k2, true);
+		count = plain_run(first, run);
+		if (!count || r[3] % 8 == 1)
+			count++; /* one more: not ours, typed or held (or ours after all) */
+		break;
+	case 2: /* the same area again: it starts over */
+		first = m.swap_count ? m.swap_first : own_block(k2, true);
+		count = m.swap_count ? m.swap_count : 1;
+		break;
+	case 3: /* no area */
+		first = r[3] % 2 ? m.swap_first : r[3] % 4 == 0 ? ~0ULL : own_block(k2, true);
+		count = 0;
+		break;
+	case 4: /* one of our metadata blocks */
+		first = own_meta(k2);
+		count = 1 + k3 % 3;
+		break;
+	case 5: /* a block one of them holds */
+		first = held_block(k2);
+		count = 1 + k3 % 2;
+		break;
+	case 6: /* most likely free */
+		first = m.ds + k2 % (m.nb - m.ds);
+		count = run;
+		break;
+	case 7: /* the region, or across its end */
+		first = r[3] % 2 ? k2 % m.ds : m.ds - 1 - k2 % 2;
+		count = r[3] % 2 ? run : 2 + k2 % 3;
+		break;
+	case 8: /* across the disk's end, or past it */
+		first = r[3] % 2 ? m.nb - 1 - k2 % 4 : m.nb + k2 % 8;
+		count = r[3] % 2 ? 5 + k3 % 8 : 1;
+		break;
+	case 9: /* overlapping our area */
+		first = m.swap_first + (k2 % 5) - 2;
+		count = m.swap_count + k3 % 3;
+		break;
+	case 10: { /* huge first blocks */
+		static const uint64_t firsts[] = { ~0ULL, 1ULL << 63, 1ULL << 32, 0 };
+		first = r[3] % 2 ? firsts[k2 % NWORDS(firsts)] : 1ULL << 32 | own_block(k2, true);
+		count = 1;
+		break;
+	}
+	case 11: /* a block freed and not flushed */
+		first = m.nfreeing ? m.freeing[k2 % m.nfreeing] : own_block(k2, false);
+		count = 1;
+		break;
+	default:
+		first = pick_block(r[2] >> 4, false, valid);
+		count = run;
+		break;
+	}
+	if (!valid && r[4] % 8 == 0) {
+		const uint64_t counts[] = { 0,
+					    1,
+					    EXO_SWAP_MAX,
+					    EXO_SWAP_MAX + 1,
+					    m.nb - m.ds,
+					    m.nb - first,
+					    m.nb - first + 1,
+					    1ULL << 32 | 1,
+					    ~0ULL,
+					    1ULL << 63 };
+		count = counts[(r[4] >> 8) % NWORDS(counts)];
+	}
+	c->a[0] = first;
+	c->a[1] = count;
+}
+
 void fz_disk_gen(struct fz_call *c, const uint64_t *r, bool aim, bool valid, bool in_handler)
 {
 	struct dbufs *db = &dbufs[in_handler];
@@ -1101,6 +1254,23 @@ void fz_disk_gen(struct fz_call *c, const uint64_t *r, bool aim, bool valid, boo
 		break;
 	case 44:
 		gen_io(c, r, aim, valid, in_handler);
+		break;
+	case 46: { /* exo_revoke_blocks: we hold no EXO_RIGHT_REVOKE */
+		static const uint64_t counts[] = { 0, 1, 2, 16, 1ULL << 32 | 1, ~0ULL, 1ULL << 63 };
+		static const uint64_t deadlines[] = {
+			0, 1, 50, 1000, 20000, 1ULL << 40, (1ULL << 40) + 1, 1ULL << 41, ~0ULL
+		};
+		uint64_t k4 = r[4] >> 8, all = m.nb - m.ds;
+		a[0] = pick_benv(r[2], aim, valid);
+		a[1] = valid || r[3] % 4 ? 1 + k3 % 64
+		       : r[3] % 16 == 0	 ? all
+		       : r[3] % 16 == 4	 ? all + 1
+					 : counts[k3 % NWORDS(counts)];
+		a[2] = valid || r[4] % 2 ? k4 % 100000 : deadlines[k4 % NWORDS(deadlines)];
+		break;
+	}
+	case 47:
+		gen_swap(c, r, aim, valid);
 		break;
 	case 45: { /* exo_disk_type */
 		uint64_t n = gen_prog(db->prog, r[2], r[4] | 1);
@@ -1402,6 +1572,8 @@ static unsigned freshness(uint64_t b)
 	struct blk *bl = blk_cur(b);
 	if (!bl)
 		return 2; /* the victim's are written */
+	if (in_swap(b))
+		return 3; /* a frame of ours taken from us may be written there */
 	return bl->state == B_FRESH ? 1 : bl->state == B_WRITTEN ? 2 : 3; /* MAYBE, LENT: 3 */
 }
 
@@ -1633,8 +1805,73 @@ static void after_type(const struct fz_call *c, long r)
 	}
 }
 
+/* exo_revoke_blocks: we hold no EXO_RIGHT_REVOKE, the first check: only
+ * EXO_EPERM, whatever the rest (the victim, ourselves, stale ids, any
+ * count and deadline). The rest of the model is for a caller with the
+ * right. */
+static void before_brevoke(const struct fz_call *c)
+{
+	struct check ck = { 0 };
+	uint64_t env = c->a[0], n = c->a[1], deadline = c->a[2];
+	if (!(exo_env_info(fz.me)->rights & EXO_RIGHT_REVOKE)) {
+		pd.allowed = E(EPERM);
+		return;
+	}
+	bool live = env && env <= 0xffffffffULL && exo_env_info(env);
+	bool sure = env == fz.me || env == fz.victim;
+	fails(&ck, !live, live && !sure, EXO_EBADENV);
+	fails(&ck, n == 0 || n > m.nb - m.ds || deadline > 1ULL << 40, false, EXO_EINVAL);
+	pd.allowed = conclude(&ck, OK | E(EBUSY)); /* one block request at a time */
+}
+
+static void after_brevoke(const struct fz_call *c, long r)
+{
+	(void)c;
+	m.brevokes++;
+	if (r == 0)
+		fz_fail("disk: exo_revoke_blocks succeeded without EXO_RIGHT_REVOKE");
+}
+
+/* exo_swap_register: the checks in the docs' order. */
+static void before_swap(const struct fz_call *c)
+{
+	struct check ck = { 0 };
+	uint64_t first = c->a[0], n = c->a[1];
+	bool range_bad = n && (!data_block(first) || n > m.nb - first);
+	fails(&ck, n > EXO_SWAP_MAX, false, EXO_ERANGE);
+	fails(&ck, range_bad, false, EXO_EINVAL);
+	fails(&ck, n && !range_bad && plain_run(first, n) < n, false, EXO_EPERM);
+	pd.allowed = conclude(&ck, OK);
+}
+
+static void after_swap(const struct fz_call *c, long r)
+{
+	if (r != 0)
+		return;
+	uint64_t first = c->a[0], n = c->a[1];
+	for (uint64_t b = first; b < first + n; b++)
+		if (fz_disk_vblock(b) || !blk_cur(b))
+			fz_fail("disk: the swap area %#llx+%llu has block %#llx, %s",
+				(unsigned long long)first, (unsigned long long)n,
+				(unsigned long long)b,
+				fz_disk_vblock(b) ? "the victim's" : "not ours");
+	/* What leaves the area may have been written while in it. */
+	for (unsigned i = 0; i < m.nblk; i++)
+		if (in_swap(m.blk[i].block) && m.blk[i].state == B_FRESH)
+			m.blk[i].state = B_SWAPPED;
+	m.swap_set += n != 0;
+	m.swap_reset += n && n == m.swap_count && first == m.swap_first;
+	m.swap_removed += n == 0;
+	m.swap_max = n > m.swap_max ? n : m.swap_max;
+	m.swap_first = n ? first : 0;
+	m.swap_count = n;
+	event(EV_SWAP, first, n, 0);
+}
+
 static bool concerns(const struct fz_call *c, uint64_t b, uint64_t n)
 {
+	if (c->nr == 47)
+		return b < c->a[0] + c->a[1] && c->a[0] < b + (n ? n : 1);
 	if (c->nr != 44)
 		return b <= c->a[0] && c->a[0] < b + (n ? n : 1);
 	for (unsigned i = 0; i < pd.nreq; i++)
@@ -1704,6 +1941,12 @@ void fz_disk_before(const struct fz_call *c)
 	case 45:
 		before_type(c);
 		break;
+	case 46:
+		before_brevoke(c);
+		break;
+	case 47:
+		before_swap(c);
+		break;
 	}
 }
 
@@ -1746,6 +1989,12 @@ void fz_disk_after(const struct fz_call *c, long r)
 		break;
 	case 45:
 		after_type(c, r);
+		break;
+	case 46:
+		after_brevoke(c, r);
+		break;
+	case 47:
+		after_swap(c, r);
 		break;
 	}
 }
@@ -1886,4 +2135,11 @@ void fz_disk_report(void)
 	       (unsigned long long)m.meta_ok, (unsigned long long)m.meta_refused,
 	       (unsigned long long)m.checks, (unsigned long long)m.fills,
 	       (unsigned long long)m.filled, (unsigned long long)m.kz_grants);
+	printf("fuzz: disk: swap areas: %llu registered (%llu of them again, the largest %llu "
+	       "blocks), %llu removed, now %llu blocks from %#llx; %llu block revocations asked "
+	       "(all refused)\n",
+	       (unsigned long long)m.swap_set, (unsigned long long)m.swap_reset,
+	       (unsigned long long)m.swap_max, (unsigned long long)m.swap_removed,
+	       (unsigned long long)m.swap_count, (unsigned long long)m.swap_first,
+	       (unsigned long long)m.brevokes);
 }

@@ -10,7 +10,8 @@
  * allocates and maps frames, grants them to the attacker and the victim,
  * makes calls only rights it lacks allow to fail (power off, debug exit,
  * console; disk attach, block allocation and metadata types, it being
- * attached to no disk owner), reads and writes by DMA a block the attacker
+ * attached to no disk owner; block revocation; a swap area of the block it
+ * was lent, not its owner's), reads and writes by DMA a block the attacker
  * granted it (read-write) into its own pages, creates a grandchild, sends
  * the victim a PCT, and destroys itself after a random number of steps,
  * holding whatever it holds then: its frames pass to the grant holders
@@ -127,15 +128,27 @@ void fz_kamikaze_main(uint64_t seed, uint64_t attacker, uint64_t victim, uint64_
 			r = exo_disk_io(&q, 1);
 			break;
 		}
-		case 18: /* no disk right, attached to no owner */
-			switch (x >> 8 & 3) {
+		case 18: /* no disk right, no revoke right, attached to no owner */
+			switch (x >> 8 & 7) {
 			case 0:
+			case 1:
 				nr = 40;
 				r = exo_block_alloc(EXO_BLOCK_ANY, 0);
 				break;
-			case 1:
+			case 2:
+			case 3:
 				nr = 45;
 				r = exo_disk_type(sb_udf_extent_dir, sb_udf_extent_dir_len);
+				break;
+			case 4:
+				nr = 46;
+				r = exo_revoke_blocks(x >> 11 & 1 ? victim : attacker,
+						      1 + (x >> 12) % 4, (x >> 16) % 1000);
+				break;
+			case 5: /* the block lent to it: not its owner's plain data */
+				nr = block ? 47 : 46;
+				r = block ? exo_swap_register(block, 1)
+					  : exo_revoke_blocks(victim, 1, 0);
 				break;
 			default:
 				nr = 39;
@@ -311,7 +324,7 @@ void fz_kamikaze_reap(bool force)
 			printf("fuzz: kamikaze call %s returned undocumented -%s\n",
 			       fz_call_name((uint32_t)nr), fz_err_name(r));
 		if ((nr == 9 || nr == 10 || nr == 1 || nr == 2 || nr == 17 || nr == 39 ||
-		     nr == 40 || nr == 45) &&
+		     nr == 40 || nr == 45 || nr == 46 || nr == 47) &&
 		    r != -EXO_EPERM)
 			fz_fail("kamikaze without rights: %s returned %ld",
 				fz_call_name((uint32_t)nr), r);

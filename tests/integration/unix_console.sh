@@ -39,13 +39,15 @@ exec {qout}<&"${QEMU[0]}" {qin}>&"${QEMU[1]}"
 : >"$R/serial.txt"
 
 # expect LINE [N]: read the console until LINE (a whole line, after
-# dropping CRs and any "$ " prompts in front) has been seen N times.
+# dropping CRs and every "$ " prompt in it) has been seen N times.
 expect() {
 	local want=$1 n=${2:-1} line
 	while IFS= read -r -t "$TEST_TIMEOUT" line <&"$qout"; do
 		line=${line//$'\r'/}
 		printf '%s\n' "$line" >>"$R/serial.txt"
-		while [ "${line#\$ }" != "$line" ]; do line=${line#\$ }; done
+		# the shell's "$ " prompts land anywhere in the echo of what we
+		# typed ahead (the echo comes as the bytes arrive): drop them all
+		line=${line//\$ /}
 		if [ "$line" = "$want" ]; then
 			n=$((n - 1))
 			[ $n = 0 ] && return 0
