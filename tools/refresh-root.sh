@@ -13,7 +13,8 @@
 # tree ROOT_IMG was made from): extract the image, remove those trees and
 # write them again with debugfs, check it with e2fsck -fn before and
 # after, insert it back. Every other file (/etc, /home, /tmp, anything a
-# user made) is left as it is, and the image keeps its size.
+# user made) is left as it is, and the image keeps its size. An image left
+# not clean (QEMU killed) is first repaired with e2fsck -p.
 #
 # fsck: e2fsck -fn on the key's placed image inside DISK_IMG, read in place
 # through e2fsprogs' IMAGE?offset=BYTES device names (through an extracted
@@ -148,6 +149,28 @@ refresh_cmds() {
 	done
 }
 
+# An image the system did not unmount cleanly (QEMU killed, a crash) is
+# mounted read-only by unixd until e2fsck -p repairs it: do that here, on
+# an extracted copy, and put it back.
+repair_unclean() {
+	local state rc=0
+	state=$(dumpe2fs -h "$disk?offset=$((start * 4096))" 2>/dev/null | sed -n 's/^Filesystem state: *//p')
+	case $state in
+	clean | "") return 0 ;; # "": not readable in place; refresh's checks say why
+	esac
+	tmp=$(mktemp "$disk.root.XXXXXX")
+	"$X" extract "$disk" "$key" "$tmp" >/dev/null
+	e2fsck -p "$tmp" >"$tmp.fsck" 2>&1 || rc=$?
+	if [ $rc -gt 1 ]; then
+		cat "$tmp.fsck" >&2
+		die "e2fsck -p could not repair the root file system alone (status $rc); $disk is unchanged: repair a copy with exodisk extract, e2fsck -fy, exodisk insert"
+	fi
+	"$X" insert "$disk" "$key" "$tmp" >/dev/null
+	rm -f "$tmp" "$tmp".*
+	tmp=
+	echo "$disk: the root file system was not cleanly unmounted; e2fsck -p repaired it"
+}
+
 refresh() {
 	tmp=$(mktemp "$disk.root.XXXXXX")
 	"$X" extract "$disk" "$key" "$tmp" >/dev/null
@@ -178,7 +201,10 @@ disk)
 	start=$(image_start)
 	if [ -z "$start" ]; then
 		place
-	elif [ ! -e "$stamp" ] || [ "$root" -nt "$stamp" ]; then
+		exit 0
+	fi
+	repair_unclean
+	if [ ! -e "$stamp" ] || [ "$root" -nt "$stamp" ]; then
 		refresh
 	fi
 	;;

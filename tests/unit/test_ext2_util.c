@@ -59,6 +59,8 @@ extern long ext2t_frames_live;
  * *why (if given) gets its explanation. */
 int ext2t_mount(struct ext2t_mnt *m, const char *img, unsigned nbufs, bool read_only,
 		const char **why);
+/* ext2t_mount's ext2_config.clean_only (false unless a test sets it). */
+extern bool ext2t_clean_only;
 /* Unmount (if mounted), destroy the cache, close. Returns ext2_unmount's result. */
 int ext2t_umount(struct ext2t_mnt *m);
 /* e2fsck -fn on img: its exit status (0 = clean); prints the output if not 0. */
@@ -85,6 +87,7 @@ uint64_t ext2t_file_hash(const char *path);
 
 #include "unit.h"
 
+bool ext2t_clean_only;
 static char scratch[256];
 static char logbuf[16384];
 
@@ -275,7 +278,9 @@ int ext2t_mount(struct ext2t_mnt *m, const char *img, unsigned nbufs, bool read_
 	m->hdrs = calloc(nbufs, sizeof(struct buf));
 	CU_ASSERT_FATAL(m->hdrs != NULL);
 	CU_ASSERT_FATAL(bcache_init(&m->bc, &m->dev.bd, m->hdrs, nbufs, &ext2t_frames) == 0);
-	struct ext2_config cfg = { .read_only = read_only, .now = ext2t_clock };
+	struct ext2_config cfg = { .read_only = read_only,
+				   .clean_only = ext2t_clean_only,
+				   .now = ext2t_clock };
 	r = ext2_mount(&m->fs, &m->bc, &cfg, why);
 	m->mounted = r == 0;
 	if (r < 0) {

@@ -36,6 +36,7 @@
 
 struct ext2_config {
 	bool read_only;		    /* never write the device */
+	bool clean_only;	    /* read-write only if it was cleanly unmounted */
 	uint32_t (*now)(void *ctx); /* seconds since 1970 (NULL: 0) */
 	void *ctx;
 };

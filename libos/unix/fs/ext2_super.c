@@ -328,6 +328,13 @@ int ext2_mount(struct ext2_fs *fs, struct bcache *c, const struct ext2_config *c
 		*why = msg_num(fs, "unsupported read-only features, mounted read-only:",
 			       ro & ~(uint32_t)EXT2_RO_COMPAT_SUPP);
 	}
+	/* The bitmaps of an image not cleanly unmounted may call blocks in
+	 * use free (their writes need no order, docs/unix-libos.md): writing
+	 * would hand them out twice. Until e2fsck -p has repaired it, read. */
+	if (fs->rw && fs->cfg.clean_only && !(sb->s_state & EXT2_VALID_FS)) {
+		fs->rw = false;
+		*why = "not cleanly unmounted: mounted read-only until e2fsck -p repairs it";
+	}
 	fs->state_at_mount = sb->s_state;
 	fs->error = NULL;
 	if (!fs->rw)

@@ -326,14 +326,15 @@ static void mount_root(void)
 	r = bcache_init(&cache, &dev, cache_hdrs, CACHE_SLOTS, &frame_ops);
 	if (r < 0)
 		die("buffer cache", r);
-	r = ext2_mount(&unixd_fs, &cache, &(struct ext2_config){ .now = fs_now }, &why);
+	r = ext2_mount(&unixd_fs, &cache,
+		       &(struct ext2_config){ .clean_only = true, .now = fs_now }, &why);
 	if (r < 0) {
 		printf("unixd: cannot mount the root file system: %s\n", why);
 		die("no root file system", r);
 	}
-	printf("unixd: root file system: %llu blocks at disk block %llu%s\n",
+	printf("unixd: root file system: %llu blocks at disk block %llu%s%s\n",
 	       (unsigned long long)fs_blocks, (unsigned long long)fs_start,
-	       unixd_fs.rw ? "" : " (read-only)");
+	       unixd_fs.rw ? "" : ", read-only: ", unixd_fs.rw || !why ? "" : why);
 }
 
 /* Sync and unmount; returns 0 or -errno. */
