@@ -2,7 +2,8 @@
 # region (tests/integration/crash.sh, docs/crash.md "The ownership-region
 # crash test") at CRASH_TEST_POINTS crash points, CRASH_TEST_JOBS boots at
 # a time, then the UNIX file system's (tests/integration/unix_crash.sh) at
-# as many points; `make test-long` runs it. `make test` runs the same
+# as many points, and 20 rounds of killing QEMU (unix_kill.sh); `make
+# test-long` runs it. `make test` runs the same
 # scripts with their default of 24 points as the integration tests "crash"
 # and "unix_crash".
 #
@@ -20,4 +21,5 @@ crash-test: deps
 		bash tests/integration/crash.sh
 	CRASH_POINTS=$(CRASH_TEST_POINTS) RUN_DIR=$(BUILD)/crash-test-unix \
 		bash tests/integration/unix_crash.sh
+	KILL_ROUNDS=20 RUN_DIR=$(BUILD)/crash-test-kill bash tests/integration/unix_kill.sh
 test-long: crash-test
