@@ -31,87 +31,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "unixtest.h"
-
-static unsigned long long rng;
-static char buf[8192];
-
-static unsigned next(unsigned n)
-{
-	rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (unsigned)(rng >> 33) % n;
-}
-
-/* The byte at offset off of PATH's content. */
-static char pattern_at(const char *path, size_t plen, size_t off)
-{
-	size_t i = off % (plen + 1);
-
-	return i == plen ? '\n' : path[i];
-}
-
-/* Write bytes from..from+len-1 of path's content to fd. */
-static void put_pattern(int fd, const char *path, size_t from, size_t len)
-{
-	size_t plen = strlen(path), done = 0;
-
-	while (done < len) {
-		size_t k = len - done < sizeof buf ? len - done : sizeof buf;
-
-		for (size_t i = 0; i < k; i++)
-			buf[i] = pattern_at(path, plen, from + done + i);
-		CHECK(write(fd, buf, k) == (ssize_t)k);
-		done += k;
-	}
-}
-
-static void fsynced_file(const char *dir, int step)
-{
-	char path[64];
-	size_t len = 1 + next(4) * 30000 + next(30000); /* up to ~120 KB: indirect blocks */
-	int fd;
-
-	snprintf(path, sizeof path, next(2) ? "%s/f%d" : "%s/d/f%d", dir, step);
-	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-	CHECK(fd >= 0);
-	put_pattern(fd, path, 0, len);
-	CHECK(fsync(fd) == 0 && close(fd) == 0);
-	printf("fsynced %s %zu\n", path, len);
-	fflush(stdout);
-}
+#include "fsload.h"
 
 /* Churn over t0..t5 of this round's directory and the previous round's. */
 static void churn(int round, int step)
 {
-	char a[64], b[64];
-	int fd;
+	char a[64], b[64], e[64];
 
 	snprintf(a, sizeof a, "/w/r%d/t%u", round - (round > 1 ? (int)next(2) : 0), next(6));
 	snprintf(b, sizeof b, "/w/r%d/t%u", round - (round > 1 ? (int)next(2) : 0), next(6));
-	switch (next(5)) {
-	case 0: /* create or overwrite */
-	case 1:
-		fd = open(a, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-		CHECK(fd >= 0);
-		put_pattern(fd, a, 0, next(60000));
-		CHECK(close(fd) == 0);
-		break;
-	case 2:
-		truncate(a, next(20000)); /* may not exist */
-		break;
-	case 3:
-		rename(a, b);
-		break;
-	default:
-		unlink(a);
-		break;
-	}
-	if (step % 7 == 3) {
-		snprintf(a, sizeof a, "/w/r%d/e%d", round, step);
-		CHECK(mkdir(a, 0755) == 0);
-		if (next(2))
-			CHECK(rmdir(a) == 0);
-	}
+	snprintf(e, sizeof e, "/w/r%d/e%d", round, step);
+	churn_step(a, b, e, step);
 }
 
 /* Remove the tree at path; a missing one is fine (an earlier kill may
@@ -154,7 +84,7 @@ static int run(int round, unsigned long long seed)
 	size_t logged = 0;
 	int logfd;
 
-	rng = seed * 1000003ULL + (unsigned long long)round;
+	fsload_rng = seed * 1000003ULL + (unsigned long long)round;
 	CHECK(mkdir("/w", 0755) == 0 || errno == EEXIST);
 	snprintf(dir, sizeof dir, "/w/r%d", round);
 	CHECK(mkdir(dir, 0755) == 0);
@@ -188,6 +118,7 @@ static int run(int round, unsigned long long seed)
 /* Print "file PATH SIZE GOOD" for the regular file at path. */
 static void check_file(const char *path, const struct stat *st)
 {
+	static char buf[8192];
 	size_t plen = strlen(path), size = 0, good = 0;
 	int fd = open(path, O_RDONLY);
 	ssize_t n;
