@@ -63,6 +63,19 @@ extern struct proc unixd_procs[NPROC];
 /* The time for file stamps: seconds since 1970. */
 uint32_t unixd_now(void);
 
+/* disk.c: the block device, the cache's frames and their revocation,
+ * the root file system. unixd_busy: a handler (or the periodic sync)
+ * is using the cache, so revocation must wait for it. */
+extern volatile bool unixd_busy;
+void unixd_mount_root(void);
+int unixd_unmount_root(void);
+void unixd_revocation_init(void);
+void unixd_reserve_fill(void);
+void unixd_pay_debt(void);
+
+/* Say why and switch the machine off: a system without its server. */
+void unixd_die(const char *what, long err) __attribute__((noreturn));
+
 /* Sync and unmount the file system, then switch the machine off. */
 void unixd_shutdown(void) __attribute__((noreturn));
 
