@@ -12,6 +12,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/rtc.h"
 #include "arch/x86_64/pic.h"
 #include "acpi.h"
 #include "acpi_tables.h"
@@ -285,6 +286,8 @@ void kmain(uint32_t magic, uint64_t mbi_pa)
 	smp_start_aps(&madt);
 	sysinfo.info.ncpus = ncpus;
 	sysinfo.info.tsc_hz = tsc_hz;
+	sysinfo.info.rtc_epoch = rtc_read_epoch();
+	sysinfo.info.rtc_tsc = rdtsc();
 	kprintf("exo: %u CPUs, TSC %lu MHz, %u slots of %u us per CPU\n", ncpus, tsc_hz / 1000000,
 		EXO_NSLOTS, EXO_SLICE_US);
 	schedule();

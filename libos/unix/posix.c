@@ -678,8 +678,7 @@ int unix_poweroff(void)
 
 /* ------------------------------------------------------------ time */
 
-/* No battery clock is read yet: time counts from the epoch the server was
- * given (UNIX_EPOCH in docs/unix-libos.md) plus the TSC since boot. */
+/* Nanoseconds of TSC since boot. */
 static uint64_t now_ns(void)
 {
 	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
@@ -689,12 +688,22 @@ static uint64_t now_ns(void)
 	return (uint64_t)(t * 1000000000ULL / hz);
 }
 
+uint64_t unix_realtime_ns(void)
+{
+	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
+	uint64_t hz = si->tsc_hz ? si->tsc_hz : 1000000000ULL;
+
+	if (si->rtc_epoch == 0) /* no clock: count from UNIX_EPOCH at boot */
+		return UNIX_EPOCH * 1000000000ULL + now_ns();
+	unsigned __int128 since = __builtin_ia32_rdtsc() - si->rtc_tsc;
+
+	return si->rtc_epoch * 1000000000ULL + (uint64_t)(since * 1000000000ULL / hz);
+}
+
 int clock_gettime(clockid_t id, struct timespec *ts)
 {
-	uint64_t ns = now_ns();
+	uint64_t ns = id == CLOCK_REALTIME ? unix_realtime_ns() : now_ns();
 
-	if (id == CLOCK_REALTIME)
-		ns += (uint64_t)UNIX_EPOCH * 1000000000ULL;
 	ts->tv_sec = (time_t)(ns / 1000000000ULL);
 	ts->tv_nsec = (long)(ns % 1000000000ULL);
 	return 0;

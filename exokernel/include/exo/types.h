@@ -224,14 +224,16 @@ struct exo_module {
 _Static_assert(sizeof(struct exo_module) == 64, "ABI: struct exo_module");
 
 struct exo_sysinfo {
-	uint64_t nframes;  /* entries in the frame table at EXO_UFRAMES */
-	uint64_t nfree;	   /* free frames when last published (approximate) */
-	uint32_t ncpus;	   /* CPUs running */
-	uint32_t nenv;	   /* EXO_NENV */
-	uint64_t tsc_hz;   /* TSC ticks per second, 0 if unknown */
-	uint32_t nmodules; /* data boot modules in module[] */
-	uint32_t owner;	   /* env id they were given to, 0 if none */
-	uint64_t pad[3];   /* 0 */
+	uint64_t nframes;   /* entries in the frame table at EXO_UFRAMES */
+	uint64_t nfree;	    /* free frames when last published (approximate) */
+	uint32_t ncpus;	    /* CPUs running */
+	uint32_t nenv;	    /* EXO_NENV */
+	uint64_t tsc_hz;    /* TSC ticks per second, 0 if unknown */
+	uint32_t nmodules;  /* data boot modules in module[] */
+	uint32_t owner;	    /* env id they were given to, 0 if none */
+	uint64_t rtc_epoch; /* wall clock at rtc_tsc: seconds since 1970 UTC, 0 if unknown */
+	uint64_t rtc_tsc;   /* the TSC when rtc_epoch was read */
+	uint64_t pad;	    /* 0 */
 	struct exo_module module[EXO_MAX_MODULES];
 };
 _Static_assert(sizeof(struct exo_sysinfo) == 64 + 64 * EXO_MAX_MODULES, "ABI: exo_sysinfo");

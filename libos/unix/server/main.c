@@ -25,10 +25,7 @@ static uint64_t reader_env;
 
 uint32_t unixd_now(void)
 {
-	const struct exo_sysinfo *si = (const struct exo_sysinfo *)EXO_USYSINFO;
-	uint64_t hz = si->tsc_hz ? si->tsc_hz : 1000000000ULL;
-
-	return (uint32_t)(UNIX_EPOCH + __builtin_ia32_rdtsc() / hz);
+	return (uint32_t)(unix_realtime_ns() / 1000000000ULL);
 }
 
 /* A system without its server is no system: say why and switch off. */

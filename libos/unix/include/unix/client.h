@@ -35,6 +35,11 @@ int unix_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 /* In a fork child: serve signal PCTs again if handlers are installed. */
 void unix_after_fork(void);
 
+/* The wall clock, nanoseconds since 1970 UTC: the kernel's reading of
+ * the battery clock at boot (struct exo_sysinfo rtc_epoch) plus the TSC
+ * since; without one, UNIX_EPOCH plus the time since boot. */
+uint64_t unix_realtime_ns(void);
+
 /* Run handlers of pending signals now (no call in progress). */
 void unix_deliver(void);
 

@@ -43,7 +43,7 @@
  * §3.4.3 leaves types above 0x7fffffff... we use an OS-specific one). */
 #define UNIX_AT_SERVER 0x756e6978 /* "unix" */
 
-/* No battery-backed clock is read yet: wall-clock time is this many
+/* The wall clock when the kernel found no battery clock: this many
  * seconds (2026-01-01 00:00 UTC) plus the time since boot. */
 #define UNIX_EPOCH 1767225600ULL
 
