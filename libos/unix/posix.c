@@ -283,9 +283,9 @@ int ftruncate(int fd, off_t len)
 
 int utime(const char *path, const struct utimbuf *t)
 {
-	NEED_SERVER(ENOENT);
+	/* both times 0 means "now" to the server */
 	if (t == NULL)
-		return (int)ret(unix_call_str(UNIX_OP_UTIME, path, NULL, 0, 0) >= 0 ? 0 : -1);
+		return path_call(UNIX_OP_UTIME, path, 0, 0);
 	return path_call(UNIX_OP_UTIME, path, (uint64_t)t->actime, (uint64_t)t->modtime);
 }
 

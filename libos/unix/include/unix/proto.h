@@ -39,8 +39,8 @@
 /* (exo/libexo.h's EXO_LIBEXO_BOTTOM, which this header cannot include,
  * lies about 560 KiB above UNIX_CHAN_VA; unixd checks the fit.) */
 
-/* Auxiliary-vector type carrying the server's env id (System V ABI
- * §3.4.3 leaves types above 0x7fffffff... we use an OS-specific one). */
+/* Auxiliary-vector type carrying the server's env id: a type of our own,
+ * far above the ones the psABI (§3.4.3) and Linux define (all below 64). */
 #define UNIX_AT_SERVER 0x756e6978 /* "unix" */
 
 /* The wall clock when the kernel found no battery clock: this many
@@ -88,7 +88,7 @@ enum unix_op {
 	UNIX_OP_STATVFS,   /* data path (empty: w1 fd) -> data struct statvfs */
 	UNIX_OP_FCNTL,	   /* w1 fd, w2 cmd, w3 arg */
 	UNIX_OP_GETDENTS,  /* w1 fd, w2 bytes -> count, data */
-	UNIX_OP_CHDIR,	   /* data path (empty: w1 fd) */
+	UNIX_OP_CHDIR,	   /* data path */
 	UNIX_OP_GETCWD,	   /* -> data path */
 	UNIX_OP_DUP,	   /* w1 fd, w2 lowest new fd, w3 1: dup2 exactly w2 */
 	UNIX_OP_PIPE,	   /* -> w1 read fd, w2 write fd */
