@@ -174,4 +174,26 @@ struct bench_role {
 	static const struct bench_role bench_role_##fn_ \
 		__attribute__((used, section("bench_roles"), aligned(8))) = { name_, fn_ }
 
+/*
+ * A forked child joined by two pipes (bench/pipe.c; POSIX, so both builds
+ * have it): bench_pipes_start_echo starts a child that echoes each 8-byte
+ * word back until the pipe closes (lmbench lat_pipe); round trips time n
+ * words there and back; stop closes the pipes and waits for the child.
+ */
+/*
+ * fork; the child execs path with argv and an empty environment (with
+ * stdout on /dev/null if quiet); wait for it (bench/proc.c). Returns the
+ * child's wait status (exit 127: the exec failed; 126: no /dev/null), or
+ * -1 if fork failed.
+ */
+int bench_spawn_wait(const char *path, char *const argv[], bool quiet);
+
+struct bench_pipes {
+	int to_child[2], to_parent[2];
+	int child; /* pid */
+};
+int bench_pipes_start_echo(struct bench_pipes *p);
+uint64_t bench_pipes_round_trips(struct bench_pipes *p, long n);
+void bench_pipes_stop(struct bench_pipes *p);
+
 #endif

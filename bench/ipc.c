@@ -44,59 +44,9 @@
 #include "bench.h"
 
 #ifdef BENCH_LINUX
-struct pair {
-	int to_child[2], to_parent[2];
-	pid_t child;
-};
-
-/* The child echoes each word back until the pipe closes. */
-static int start_echo(struct pair *p)
-{
-	if (pipe(p->to_child) || pipe(p->to_parent))
-		return -1;
-	p->child = fork();
-	if (p->child < 0)
-		return -1;
-	if (p->child == 0) {
-		long w;
-
-		close(p->to_child[1]);
-		close(p->to_parent[0]);
-		while (read(p->to_child[0], &w, sizeof(w)) == sizeof(w))
-			if (write(p->to_parent[1], &w, sizeof(w)) != sizeof(w))
-				break;
-		_exit(0);
-	}
-	close(p->to_child[0]);
-	close(p->to_parent[1]);
-	return 0;
-}
-
-static void stop_echo(struct pair *p)
-{
-	close(p->to_child[1]);
-	close(p->to_parent[0]);
-	waitpid(p->child, NULL, 0);
-}
-
-static uint64_t round_trips(struct pair *p, long n)
-{
-	uint64_t t0 = bench_tsc();
-	for (long i = 0; i < n; i++) {
-		long w = i;
-
-		if (write(p->to_child[1], &w, sizeof(w)) != sizeof(w) ||
-		    read(p->to_parent[0], &w, sizeof(w)) != sizeof(w)) {
-			bench_fail("pipe read/write failed");
-			return BENCH_FAILED;
-		}
-	}
-	return bench_tsc() - t0;
-}
-
 static uint64_t pipe_rtt(void *ctx, long n)
 {
-	return round_trips(ctx, n);
+	return bench_pipes_round_trips(ctx, n);
 }
 
 /* lat_ctx's overhead: the same two writes and two reads, in one process. */
@@ -116,14 +66,14 @@ static uint64_t pipe_overhead(int p1[2], int p2[2], long n)
 }
 
 struct ctx_state {
-	struct pair p;
+	struct bench_pipes p;
 	int q1[2], q2[2];
 };
 
 static uint64_t ctxsw(void *ctx, long n)
 {
 	struct ctx_state *s = ctx;
-	uint64_t rt = round_trips(&s->p, n);
+	uint64_t rt = bench_pipes_round_trips(&s->p, n);
 	uint64_t ov = pipe_overhead(s->q1, s->q2, n);
 
 	if (rt == BENCH_FAILED || ov == BENCH_FAILED) {
@@ -135,29 +85,29 @@ static uint64_t ctxsw(void *ctx, long n)
 
 static void run(void)
 {
-	struct pair p;
+	struct bench_pipes p;
 	struct ctx_state s;
 	cpu_set_t all, cpu0;
 
-	if (start_echo(&p) != 0) {
+	if (bench_pipes_start_echo(&p) != 0) {
 		bench_skip("ipc_rtt", "pipe/fork failed");
 	} else {
 		bench_time("ipc_rtt", pipe_rtt, &p, NULL);
-		stop_echo(&p);
+		bench_pipes_stop(&p);
 	}
 
 	/* lat_ctx: both processes on one CPU, so every hand-off is a switch. */
 	sched_getaffinity(0, sizeof(all), &all);
 	CPU_ZERO(&cpu0);
 	CPU_SET(0, &cpu0);
-	if (sched_setaffinity(0, sizeof(cpu0), &cpu0) != 0 || start_echo(&s.p) != 0 || pipe(s.q1) ||
-	    pipe(s.q2)) {
+	if (sched_setaffinity(0, sizeof(cpu0), &cpu0) != 0 || bench_pipes_start_echo(&s.p) != 0 ||
+	    pipe(s.q1) || pipe(s.q2)) {
 		bench_skip("ipc_rtt_cpu0", "affinity/pipe/fork failed");
 		bench_skip("ctxsw", "affinity/pipe/fork failed");
 	} else {
 		bench_time("ipc_rtt_cpu0", pipe_rtt, &s.p, NULL);
 		bench_time("ctxsw", ctxsw, &s, NULL);
-		stop_echo(&s.p);
+		bench_pipes_stop(&s.p);
 		close(s.q1[0]);
 		close(s.q1[1]);
 		close(s.q2[0]);

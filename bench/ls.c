@@ -32,28 +32,16 @@ static int nfiles = 1000;
 static uint64_t ls_l(void *ctx, long n)
 {
 	char *const argv[] = { "ls", "-l", dir, NULL };
-	char *const envp[] = { NULL };
 
 	(void)ctx;
 	uint64_t t0 = bench_tsc();
 	for (long i = 0; i < n; i++) {
-		pid_t c = fork();
-		int st = 0;
+		int st = bench_spawn_wait(LS, argv, true);
 
-		if (c < 0) {
+		if (st < 0) {
 			bench_fail("fork failed");
 			return BENCH_FAILED;
 		}
-		if (c == 0) {
-			int fd = open("/dev/null", O_WRONLY);
-
-			if (fd < 0 || dup2(fd, 1) < 0)
-				_exit(126);
-			close(fd);
-			execve(LS, argv, envp);
-			_exit(127);
-		}
-		waitpid(c, &st, 0);
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			bench_fail("%s -l %s: %s (status %d)", LS, dir,
 				   WIFEXITED(st) && WEXITSTATUS(st) == 127   ? "exec failed"

@@ -27,11 +27,6 @@
 
 #define BW_CHUNK (64L << 10)
 
-struct pair {
-	int to_child[2], to_parent[2];
-	pid_t child;
-};
-
 static long bw_bytes = 64L << 20;
 static char *bw_buf;
 
@@ -51,7 +46,7 @@ static long read_full(int fd, char *buf, long n)
 }
 
 /* The child of pipe_rtt: echo each word back until the pipe closes. */
-static void echo(struct pair *p)
+static void echo(struct bench_pipes *p)
 {
 	long w;
 
@@ -62,7 +57,7 @@ static void echo(struct pair *p)
 
 /* The child of pipe_bw: for each byte count it reads, write that many
  * bytes in BW_CHUNK writes. */
-static void source(struct pair *p)
+static void source(struct bench_pipes *p)
 {
 	long want;
 
@@ -72,7 +67,7 @@ static void source(struct pair *p)
 				return;
 }
 
-static int start(struct pair *p, void (*child)(struct pair *))
+static int start(struct bench_pipes *p, void (*child)(struct bench_pipes *))
 {
 	if (pipe(p->to_child) || pipe(p->to_parent))
 		return -1;
@@ -90,16 +85,20 @@ static int start(struct pair *p, void (*child)(struct pair *))
 	return 0;
 }
 
-static void stop(struct pair *p)
+int bench_pipes_start_echo(struct bench_pipes *p)
+{
+	return start(p, echo);
+}
+
+void bench_pipes_stop(struct bench_pipes *p)
 {
 	close(p->to_child[1]);
 	close(p->to_parent[0]);
 	waitpid(p->child, NULL, 0);
 }
 
-static uint64_t rtt(void *ctx, long n)
+uint64_t bench_pipes_round_trips(struct bench_pipes *p, long n)
 {
-	struct pair *p = ctx;
 	uint64_t t0 = bench_tsc();
 
 	for (long i = 0; i < n; i++) {
@@ -114,9 +113,14 @@ static uint64_t rtt(void *ctx, long n)
 	return bench_tsc() - t0;
 }
 
+static uint64_t rtt(void *ctx, long n)
+{
+	return bench_pipes_round_trips(ctx, n);
+}
+
 static uint64_t bw(void *ctx, long n)
 {
-	struct pair *p = ctx;
+	struct bench_pipes *p = ctx;
 	uint64_t t0 = bench_tsc();
 
 	for (long i = 0; i < n; i++) {
@@ -136,13 +140,13 @@ static uint64_t bw(void *ctx, long n)
 static void run(void)
 {
 	struct bench_limits big = { .max_iters = 1, .max_reps = 10, .cap_ms = 4000 };
-	struct pair p;
+	struct bench_pipes p;
 
-	if (start(&p, echo) != 0) {
+	if (bench_pipes_start_echo(&p) != 0) {
 		bench_skip("pipe_rtt", "pipe/fork failed");
 	} else {
 		bench_time("pipe_rtt", rtt, &p, NULL);
-		stop(&p);
+		bench_pipes_stop(&p);
 	}
 	if (bench_quick)
 		bw_bytes = 1L << 20;
@@ -156,7 +160,7 @@ static void run(void)
 		bench_skip("pipe_bw_64m", "pipe/fork failed");
 	} else {
 		bench_time("pipe_bw_64m", bw, &p, &big);
-		stop(&p);
+		bench_pipes_stop(&p);
 	}
 	free(bw_buf);
 }

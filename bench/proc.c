@@ -17,6 +17,7 @@
  * new environment, waitpid sleeps until unixd wakes it. Linux: the same
  * calls on the Debian cloud kernel; the program is /bench in the initramfs.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,26 +56,39 @@ static uint64_t fork_exit_wait(void *ctx, long n)
 	return bench_tsc() - t0;
 }
 
+int bench_spawn_wait(const char *path, char *const argv[], bool quiet)
+{
+	char *const envp[] = { NULL };
+	pid_t c = fork();
+	int st = 0;
+
+	if (c < 0)
+		return -1;
+	if (c == 0) {
+		int fd = quiet ? open("/dev/null", O_WRONLY) : 1;
+
+		if (fd < 0 || (quiet && (dup2(fd, 1) < 0 || close(fd) < 0)))
+			_exit(126);
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	waitpid(c, &st, 0);
+	return st;
+}
+
 static uint64_t fork_exec_wait(void *ctx, long n)
 {
 	char *const argv[] = { (char *)bench_self, "hello", NULL };
-	char *const envp[] = { NULL };
 
 	(void)ctx;
 	uint64_t t0 = bench_tsc();
 	for (long i = 0; i < n; i++) {
-		pid_t c = fork();
-		int st = 0;
+		int st = bench_spawn_wait(bench_self, argv, false);
 
-		if (c < 0) {
+		if (st < 0) {
 			bench_fail("fork failed");
 			return BENCH_FAILED;
 		}
-		if (c == 0) {
-			execve(bench_self, argv, envp);
-			_exit(127);
-		}
-		waitpid(c, &st, 0);
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			bench_fail("exec of %s failed", bench_self);
 			return BENCH_FAILED;
