@@ -239,6 +239,32 @@ static void split(uint64_t want, const bool *eligible, uint64_t *share)
 	}
 }
 
+void exo_dispatch_revoke(struct exo_upcall_frame *f)
+{
+	if (f->vector == EXO_UPCALL_REVOKE)
+		exo_dispatch_revocation(f->error);
+}
+
+int exo_revocation_serve(uint64_t stack_top, unsigned pages)
+{
+	if (pages == 0 || pages > EXO_GUARANTEED_FRAMES || (stack_top & (EXO_PAGE_SIZE - 1)))
+		return -EXO_EINVAL;
+	for (unsigned i = 1; i <= pages; i++) {
+		long f = exo_frame_alloc(EXO_FRAME_ANY, 0), r;
+
+		if (f < 0)
+			return (int)f;
+		r = exo_page_map(EXO_AS_SELF, stack_top - i * EXO_PAGE_SIZE, (uint64_t)f,
+				 EXO_PERM_R | EXO_PERM_W);
+		if (r == 0)
+			r = exo_frame_guarantee((uint64_t)f, 1);
+		if (r < 0)
+			return (int)r;
+	}
+	return (int)exo_env_set_entry(EXO_ENV_SELF, EXO_ENTRY_REVOKE, (uint64_t)exo_revoke_entry,
+				      stack_top);
+}
+
 uint64_t exo_dispatch_revocation(uint64_t frames_wanted)
 {
 	bool eligible[EXO_REVOKE_HANDLERS_MAX];

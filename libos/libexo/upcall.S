@@ -51,6 +51,28 @@ exo_exception_entry:
 	.size	exo_exception_entry, . - exo_exception_entry
 
 /*
+ * exo_revoke_entry: the same, for the revocation upcall: calls
+ * exo_dispatch_revoke(frame), then resumes the frame.
+ */
+	.globl	exo_revoke_entry
+	.type	exo_revoke_entry, @function
+exo_revoke_entry:
+	.cfi_startproc
+	.cfi_undefined rip
+	movq	%rdi, %rbx
+	subq	$512, %rsp
+	fxsave64 (%rsp)
+	cld
+	fninit
+	ldmxcsr	clean_mxcsr(%rip)
+	call	exo_dispatch_revoke
+	fxrstor64 (%rsp)
+	movq	%rbx, %rdi
+	jmp	exo_upcall_resume
+	.cfi_endproc
+	.size	exo_revoke_entry, . - exo_revoke_entry
+
+/*
  * exo_pct_entry: rsp = the frame of the interrupted context; rdi = sender,
  * rsi, rdx, rcx, r8 = w0..w3, r9 = grant word, rax = flags. Builds a
  * struct pct_slot (pct.c: the struct exo_pct_msg of libexo.h, then four

@@ -228,46 +228,19 @@ static uint64_t give_back(uint64_t frames, void *ctx)
 	return given;
 }
 
-/* The revocation upcall: runs on its own stack (guaranteed frames, so an
- * abort cannot take it) and resumes whatever it interrupted. */
+/* Where the revocation upcall's stack (guaranteed frames) ends. */
 #define REVOKE_STACK_TOP   0x7d7000000000ULL
 #define REVOKE_STACK_PAGES 4
-void unixd_revoke_entry(void);
-void unixd_revoke_upcall(struct exo_upcall_frame *f);
-__asm__(".text\n"
-	".globl unixd_revoke_entry\n"
-	"unixd_revoke_entry:\n"
-	"	movq %rdi, %rbx\n"
-	"	subq $512, %rsp\n"
-	"	fxsave64 (%rsp)\n"
-	"	cld\n"
-	"	call unixd_revoke_upcall\n"
-	"	fxrstor64 (%rsp)\n"
-	"	movq %rbx, %rdi\n"
-	"	jmp exo_upcall_resume\n");
-
-void unixd_revoke_upcall(struct exo_upcall_frame *f)
-{
-	if (f->vector == EXO_UPCALL_REVOKE)
-		exo_dispatch_revocation(f->error);
-}
 
 void unixd_revocation_init(void)
 {
-	for (unsigned i = 1; i <= REVOKE_STACK_PAGES; i++) {
-		long f = exo_frame_alloc(EXO_FRAME_ANY, 0);
+	long r;
 
-		if (f < 0 ||
-		    exo_page_map(EXO_AS_SELF, REVOKE_STACK_TOP - i * EXO_PAGE_SIZE, (uint64_t)f,
-				 EXO_PERM_R | EXO_PERM_W) < 0 ||
-		    exo_frame_guarantee((uint64_t)f, 1) < 0)
-			unixd_die("cannot make the revocation stack", f);
-	}
 	exo_add_revocation_handler(give_back, NULL, 1);
 	unixd_reserve_fill();
-	if (exo_env_set_entry(EXO_ENV_SELF, EXO_ENTRY_REVOKE, (uint64_t)unixd_revoke_entry,
-			      REVOKE_STACK_TOP) < 0)
-		unixd_die("cannot register the revocation entry", 0);
+	r = exo_revocation_serve(REVOKE_STACK_TOP, REVOKE_STACK_PAGES);
+	if (r < 0)
+		unixd_die("cannot serve revocation upcalls", r);
 }
 
 static const struct blockdev dev_ops = { bd_read, bd_write, bd_flush, NULL, 0 };

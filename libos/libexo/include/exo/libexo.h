@@ -213,8 +213,8 @@ int exo_add_revocation_handler(exo_revoke_fn fn, void *ctx, unsigned weight);
 
 /*
  * Ask the registered handlers for frames_wanted frames in all; returns the
- * number they released. Pure libOS policy (there is no kernel revocation
- * ABI yet), exactly:
+ * number they released. Pure libOS policy (the kernel asks only for a
+ * number of frames; see exo_revocation_serve), exactly:
  *
  * 1. Proportional share: with W the sum of all weights, handler i is asked
  *    for floor(frames_wanted * w_i / W); the remainder
@@ -228,6 +228,21 @@ int exo_add_revocation_handler(exo_revoke_fn fn, void *ctx, unsigned weight);
  * No further passes. Returns 0 at once for frames_wanted 0 or no handlers.
  */
 uint64_t exo_dispatch_revocation(uint64_t frames_wanted);
+
+/*
+ * Answer the kernel's revocation upcalls (docs/revocation.md) with the
+ * handlers above: map `pages` (1..EXO_GUARANTEED_FRAMES) fresh frames
+ * below stack_top (page-aligned) as the upcall's stack, put them in the
+ * guaranteed set (an abort cannot take the stack the answer runs on), and
+ * register exo_revoke_entry for EXO_ENTRY_REVOKE: each request then runs
+ * exo_dispatch_revocation(frames asked) and resumes what it interrupted.
+ * The handlers run at any moment the environment is in ring 3, so they
+ * must not touch state the interrupted code may be changing. Errors:
+ * -EXO_EINVAL (pages, alignment), or those of exo_frame_alloc,
+ * exo_page_map, exo_frame_guarantee and exo_env_set_entry (pages already
+ * mapped stay mapped).
+ */
+int exo_revocation_serve(uint64_t stack_top, unsigned pages);
 
 /* ------------------------------------------------------------ fork */
 
@@ -433,6 +448,8 @@ long exo_thread_self(void);
 /* Called by exo_exception_entry / exo_pct_entry (upcall.S). */
 void exo_dispatch_exception(struct exo_upcall_frame *f);
 void exo_dispatch_pct(const struct exo_pct_msg *m);
+void exo_dispatch_revoke(struct exo_upcall_frame *f);
+void exo_revoke_entry(void);
 /* exo_fork's child forgets the parent's PCT service (pct.c). */
 void exo_pct_forget(void);
 /* Write s to the console without stdio (exception.c). */
