@@ -12,27 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/util.h"
+
 /* Bytes moved per read(2). */
 #define CAT_BUF 65536
 
 static char buf[CAT_BUF];
-
-/* Write all n bytes of p to standard output. Returns 0, or -1 with errno. */
-static int write_all(const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(STDOUT_FILENO, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /*
  * Copy fd to standard output. Returns 0, 1 after a read error (reported
@@ -51,7 +36,7 @@ static int copy(int fd, const char *name)
 			fprintf(stderr, "cat: %s: %s\n", name, strerror(errno));
 			return 1;
 		}
-		if (write_all(buf, (size_t)r) < 0) {
+		if (util_write_all(STDOUT_FILENO, buf, (size_t)r) < 0) {
 			fprintf(stderr, "cat: write error: %s\n", strerror(errno));
 			return 2;
 		}

@@ -1,10 +1,12 @@
 /*
  * util.c - helpers shared by the utilities in apps/ (util.h).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -37,6 +39,24 @@ char *util_base(const char *path)
 	memcpy(p, path + start, len - start);
 	p[len - start] = '\0';
 	return p;
+}
+
+int util_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }
 
 char *util_join(const char *dir, const char *name)

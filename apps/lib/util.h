@@ -19,6 +19,10 @@ extern const char *util_prog;
  * ("/" for "/"; "a" for "x/a/"). */
 char *util_base(const char *path);
 
+/* Write all n bytes of p to fd, retrying after EINTR and short writes.
+ * Returns 0, or -1 with errno. */
+int util_write_all(int fd, const void *p, size_t n);
+
 /* dir "/" name in a new string (no doubled slash). */
 char *util_join(const char *dir, const char *name);
 

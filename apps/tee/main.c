@@ -13,22 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Write all n bytes of p to fd. Returns 0, or -1 with errno. */
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
+#include "../lib/util.h"
 
 int main(int argc, char **argv)
 {
@@ -82,7 +67,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < nfds; i++) {
 			if (fds[i] < 0)
 				continue;
-			if (write_all(fds[i], buf, (size_t)r) < 0) {
+			if (util_write_all(fds[i], buf, (size_t)r) < 0) {
 				fprintf(stderr, "tee: %s: %s\n", names[i], strerror(errno));
 				status = 1;
 				if (i > 0)
