@@ -1069,6 +1069,19 @@ unsigned block_invariant_check(void)
 			bad++;
 		}
 	}
+	/* Every entry in use is canonical and names a used owner and type
+	 * slot (a retype or a metadata write leaves nothing else). */
+	for (uint64_t b = d.super->data_start; b < d.nblocks; b++) {
+		uint32_t en = *entry(b);
+		if ((en & M_MEMBITS) || en == 0)
+			continue;
+		int r = sb_disk_entry_check(en, b, d.super, d.owners);
+		if (r < 0) {
+			kprintf("exo: invariant: block %lu has map entry 0x%x (%s)\n", b, en,
+				sb_disk_strerror(r));
+			bad++;
+		}
+	}
 	for (unsigned i = 0; i < BGRANTS; i++) {
 		const struct bgrant *g = &d.grant[i];
 		if (g->holder && (!data_block(g->block) || !env_lookup(g->holder))) {
@@ -1078,4 +1091,54 @@ unsigned block_invariant_check(void)
 		}
 	}
 	return bad;
+}
+
+/*
+ * exo_block_retype (call 48; docs/abi.md): the caller's own unheld block
+ * becomes plain data (type 0) or a metadata block of a type registered
+ * this boot, and fresh (reads as zeros until written). If it was a
+ * metadata block, what its current contents reference is released first
+ * (no longer held, still its owner's), exactly as if the owner had written
+ * zeros into it, which it may always do: so every held block stays
+ * referenced by exactly one metadata block's contents, and a block that
+ * becomes metadata references nothing (a type gives the empty set on
+ * zeros: checked at registration). Every transfer in flight completes
+ * first, so no data write queued before can land on the block after it
+ * became metadata. The change is durable at the next EXO_DISK_FLUSH.
+ * Source: XN (Kaashoek et al., SOSP'97).
+ */
+long sys_block_retype(uint64_t block, uint64_t type)
+{
+	struct env *e = me();
+	unsigned o = owner_of(e);
+	if (!d.region)
+		return -EXO_ENOTSUP;
+	if (!data_block(block) || type > SB_DISK_TYPE_SLOTS)
+		return -EXO_EINVAL;
+	if (type && !d.udf[type])
+		return -EXO_EINVAL; /* no such metadata type registered this boot */
+	if (!o)
+		return -EXO_EPERM;
+	uint32_t en = *entry(block), to;
+	int v = sb_disk_retype_check(en, o, (unsigned)type, &to);
+	if (v == -SB_DISK_ENOTMINE)
+		return -EXO_EPERM;
+	if (d.readonly)
+		return -EXO_EIO;
+	if (v < 0)
+		return -EXO_EBUSY; /* held: a metadata block references it */
+	uint32_t n = 0;
+	if (SB_DISK_ENTRY_TYPE(en)) {
+		/* What it references now (after every transfer in flight). */
+		long r = udf_refs(block, d.old, &n);
+		if (r < 0)
+			return r;
+	} else {
+		block_quiesce();
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (data_block(set_old[i]) && (*entry(set_old[i]) & SB_DISK_HELD))
+			set_entry(set_old[i], *entry(set_old[i]) & ~SB_DISK_HELD);
+	set_entry(block, to);
+	return 0;
 }

@@ -412,6 +412,19 @@ bool sb_disk_log_image_ok(const struct sb_disk_log *l, const struct sb_disk_supe
 	return i < l->count && sb_disk_crc_ok(image, l->target[i] == s->owner_start ? 'O' : 'M');
 }
 
+int sb_disk_retype_check(uint32_t e, unsigned owner, unsigned type, uint32_t *out)
+{
+	if (type > SB_DISK_TYPE_SLOTS)
+		return -SB_DISK_ETYPE;
+	if (owner == 0 || owner > SB_DISK_OWNER_SLOTS || e > SB_DISK_ENTRY_VALID_BITS ||
+	    SB_DISK_ENTRY_OWNER(e) != owner)
+		return -SB_DISK_ENOTMINE;
+	if (e & SB_DISK_HELD)
+		return -SB_DISK_EHELD;
+	*out = SB_DISK_ENTRY(owner, type, SB_DISK_FRESH);
+	return 0;
+}
+
 const char *sb_disk_strerror(int err)
 {
 	static const char *const msgs[SB_DISK_NERRORS] = {
@@ -428,6 +441,8 @@ const char *sb_disk_strerror(int err)
 		[SB_DISK_ETARGET] = "log target outside the owner table and map",
 		[SB_DISK_EDUP] = "two owner (or type) slots with the same hash",
 		[SB_DISK_ETYPE] = "bad metadata type slot, or an entry naming an empty one",
+		[SB_DISK_ENOTMINE] = "block not owned by this owner",
+		[SB_DISK_EHELD] = "block referenced by a metadata block",
 	};
 
 	/* Compare before negating: -INT_MIN does not exist. */

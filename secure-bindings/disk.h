@@ -172,6 +172,8 @@ enum sb_disk_error {
 	SB_DISK_ETARGET,   /* a log target outside the owner table and map */
 	SB_DISK_EDUP,	   /* two owner (or type) slots with the same hash */
 	SB_DISK_ETYPE,	   /* a bad type slot, or an entry naming an empty one */
+	SB_DISK_ENOTMINE,  /* the block is not the caller's (free, reserved, another's) */
+	SB_DISK_EHELD,	   /* a metadata block references the block */
 	SB_DISK_NERRORS
 };
 
@@ -316,6 +318,29 @@ uint32_t sb_disk_log_crc_image(uint32_t crc, const void *image);
  * taken for complete. */
 bool sb_disk_log_image_ok(const struct sb_disk_log *l, const struct sb_disk_super *s, uint32_t i,
 			  const void *image);
+
+/*
+ * The rule of exo_block_retype (docs/abi.md, call 48) for one map entry:
+ * may owner `owner` (1..SB_DISK_OWNER_SLOTS) make the block whose entry is
+ * e a block of metadata type `type` (0 plain data, 1..SB_DISK_TYPE_SLOTS)?
+ * In order:
+ *   type <= SB_DISK_TYPE_SLOTS                           else -SB_DISK_ETYPE
+ *   e is owned by `owner` (not free, reserved or
+ *   another owner's; owner 0 owns nothing)               else -SB_DISK_ENOTMINE
+ *   SB_DISK_HELD clear: no metadata block references it  else -SB_DISK_EHELD
+ * Whether `type` is registered, and the blocks a metadata block releases,
+ * are the caller's business (the kernel keeps the programs). On success
+ * *out is the new entry: the same owner, type `type`, SB_DISK_FRESH and
+ * nothing else. The block is fresh (reads as zeros) whatever it was, so
+ * the held-mark invariant (every held block is referenced by exactly one
+ * metadata block's current contents, and every block a metadata block's
+ * contents reference is held by it) survives: a block that becomes
+ * metadata references nothing (a registered UDF gives the empty set on
+ * zeros), and one that was metadata no longer references what its old
+ * contents named, which the caller releases. Returns 0 or the error; *out
+ * is written only on success. Source: XN (Kaashoek et al., SOSP'97).
+ */
+int sb_disk_retype_check(uint32_t e, unsigned owner, unsigned type, uint32_t *out);
 
 /* Map position of block b: map block index and entry within it. */
 static inline uint64_t sb_disk_map_index(uint64_t b)

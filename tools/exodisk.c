@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "disk.h"
+#include "exodisk_ext2.h"
 
 #if !defined(__x86_64__)
 #error "exodisk reads the little-endian region structures in place: x86-64 hosts only"
@@ -947,6 +948,39 @@ static uint32_t *entry(struct sb_disk_map *map, uint64_t b)
 	return &map[sb_disk_map_index(b)].e[sb_disk_map_slot(b)];
 }
 
+/*
+ * XN: type owner slot's placed image (its extent in want) in want_map,
+ * registering the ext2 metadata types in want's type table
+ * (exodisk_ext2.h): inode-table and indirect blocks get their types, the
+ * blocks they reference SB_DISK_HELD, everything else of the image plain
+ * data. Every entry of the extent must be the slot's already.
+ */
+static void type_image(struct region *r, struct sb_disk_owners *want, struct sb_disk_map *want_map,
+		       unsigned slot, struct xn_typing *st)
+{
+	const struct sb_disk_owner *w = &want->owner[slot - 1];
+	uint64_t n = w->fs_blocks;
+	uint32_t *ents = xmalloc(n * sizeof(*ents));
+
+	for (uint64_t k = 0; k < n; k++)
+		ents[k] = *entry(want_map, w->fs_start + k);
+	xn_type_ext2(r->fd, r->path, w->fs_start, n, slot, ents, want, st);
+	for (uint64_t k = 0; k < n; k++)
+		*entry(want_map, w->fs_start + k) = ents[k];
+	free(ents);
+}
+
+/* One line about a typing, for place and insert. */
+static void print_typing(const char *path, const struct xn_typing *st)
+{
+	if (!st->ext2)
+		printf("%s: image not typed for XN (%s): every block plain data\n", path, st->why);
+	else
+		printf("%s: typed for XN: %" PRIu64 " inode-table blocks (type %u), %" PRIu64
+		       " indirect blocks (type %u), %" PRIu64 " blocks held\n",
+		       path, st->itable, st->t_itable, st->indirect, st->t_indirect, st->held);
+}
+
 static int cmd_place(char **argv)
 {
 	const char *path = argv[0], *fspath = argv[1], *keypath = argv[2], *name = argv[3];
@@ -997,6 +1031,8 @@ static int cmd_place(char **argv)
 		*entry(want_map, b) = SB_DISK_ENTRY(slot, 0, 0);
 	w->fs_start = (uint32_t)start;
 	w->fs_blocks = (uint32_t)n;
+	struct xn_typing st;
+	type_image(&r, &want, want_map, slot, &st);
 	commit(&r, &want, want_map);
 	printf("%s: placed %s for owner slot %u (%s): first block %" PRIu64 ", %" PRIu64
 	       " blocks\n",
@@ -1004,6 +1040,7 @@ static int cmd_place(char **argv)
 	if (old_blocks)
 		printf("%s: freed the previous image, blocks %u..%" PRIu64 "\n", path, old_start,
 		       (uint64_t)old_start + old_blocks - 1);
+	print_typing(path, &st);
 	return 0;
 }
 
@@ -1084,9 +1121,14 @@ static int cmd_insert(char **argv)
 	for (uint64_t b = w->fs_start; b < ext_end(w); b++)
 		*entry(want_map, b) &= ~SB_DISK_FRESH;
 	memcpy(&want, &r.own, BS);
+	/* The host changed inode tables and indirect blocks: the types and
+	 * held marks follow the new contents. */
+	struct xn_typing st;
+	type_image(&r, &want, want_map, slot, &st);
 	commit(&r, &want, want_map);
 	printf("%s: inserted %s into owner slot %u's image: first block %u, %u blocks\n", path,
 	       fspath, slot, w->fs_start, w->fs_blocks);
+	print_typing(path, &st);
 	return 0;
 }
 
@@ -1308,6 +1350,22 @@ static int cmd_reconcile(char **argv)
 		}
 	}
 	run_flush(&u);
+	/* XN: the types and held marks of every placed image, recomputed
+	 * from its contents (a host edit, e2fsck or a crash may have changed
+	 * its inode tables and indirect blocks). */
+	for (unsigned o = 1; o <= SLOTS; o++) {
+		struct xn_typing st;
+		if (!want.owner[o - 1].fs_blocks)
+			continue;
+		type_image(&r, &want, want_map, o, &st);
+		if (st.changed)
+			change("owner slot %u (%s): %" PRIu64 " entries of its image retyped for "
+			       "XN (%s%s)",
+			       o, slot_name(&want, o), st.changed,
+			       st.ext2 ? "ext2 inode tables, indirect blocks, held marks"
+				       : "not typeable: ",
+			       st.ext2 ? "" : st.why);
+	}
 
 	unsigned ntxn = commit(&r, &want, want_map);
 	for (unsigned i = 0; i < SLOTS; i++)

@@ -4,10 +4,15 @@
 # Included by the Makefile after HOST_TOOLS and HOST_CFLAGS are defined.
 HOST_TOOLS += $(BUILD)/tools/exodisk
 
-$(BUILD)/tools/exodisk: tools/exodisk.c secure-bindings/disk.c secure-bindings/disk.h
+# The XN typing of ext2 images runs the UNIX libOS's own UDF programs
+# (libos/unix/fs/ext2_udf.c) through the kernel's interpreter.
+EXODISK_SRCS := tools/exodisk.c tools/exodisk_ext2.c secure-bindings/disk.c \
+	secure-bindings/udf.c libos/unix/fs/ext2_udf.c
+$(BUILD)/tools/exodisk: $(EXODISK_SRCS) tools/exodisk_ext2.h secure-bindings/disk.h \
+		secure-bindings/udf.h libos/unix/fs/ext2_udf.h
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ tools/exodisk.c secure-bindings/disk.c
+	$(Q)$(CC) $(HOST_CFLAGS) -Ilibos/unix/fs -Itools -o $@ $(EXODISK_SRCS)
 
 # The disk owner key of the system's own libOS: made once, kept across
 # rebuilds (a new key would lose the blocks the old one owns), handed to

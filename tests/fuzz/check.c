@@ -336,7 +336,7 @@ void fz_after(const struct fz_call *c, long r)
 		if (r >= 0)
 			fz.ctx = fz_ctx_id = (uint64_t)r; /* it destroys itself once it sees this */
 		break;
-	case 38 ... 47:		     /* the disk calls, block revocation, swap areas */
+	case 38 ... 48:		     /* the disk calls, block revocation, swap areas, retype */
 		fz_disk_after(c, r); /* against the model of the disk */
 		break;
 	case 33:

@@ -101,6 +101,9 @@ static const struct doc docs[FZ_NCALLS + 1] = {
 	[46] = { E(EPERM) | E(EBADENV) | E(EINVAL) | E(EBUSY), E(EBADENV) | E(EINVAL) | E(EBUSY),
 		 NO_REVOKE, false },
 	[47] = { E(ERANGE) | E(EINVAL) | E(ENOTSUP) | E(EPERM), E(ENOTSUP), NO_DISK, false },
+	[48] = { E(EINVAL) | E(ENOTSUP) | E(EPERM) | E(EBUSY) | E(EAGAIN) | E(EIO),
+		 E(ENOTSUP) | E(EAGAIN) | E(EIO),
+		 NO_DISK "; " FROZEN "; every type a block has was registered this boot", false },
 	[FZ_BADNR] = { E(ENOSYS), 0, NULL, false },
 };
 
@@ -113,11 +116,11 @@ static const char *const err_names[EXO_NERRORS + 1] = {
 static uint64_t count[FZ_NCALLS + 1][EXO_NERRORS + 1];
 static uint64_t by_kamikaze[FZ_NCALLS + 1];
 static uint64_t cycles[FZ_NCALLS + 1]; /* TSC ticks spent in the kernel */
-/* Rows 38-47 (the disk calls, block revocation, swap areas), whose results
+/* Rows 38-48 (the disk calls, block revocation, swap areas, retype), whose results
  * disk.c's model predicts: [row - 38][error the docs' order gives][error
  * returned]. */
 #define ORDER_FIRST 38
-#define ORDER_LAST  47
+#define ORDER_LAST  48
 static uint64_t order[ORDER_LAST - ORDER_FIRST + 1][EXO_NERRORS][EXO_NERRORS];
 
 static unsigned column(long result)

@@ -13,8 +13,11 @@
  * call 46: always refused, it holds no EXO_RIGHT_REVOKE), registers swap
  * areas (exo_swap_register, call 47: runs of its own plain blocks, and
  * ranges over its metadata and held blocks, the victim's, the region, free
- * blocks, past the end; registering again, removing), and aims a share of
- * all this at the victim's blocks and the grants it holds from the victim.
+ * blocks, past the end; registering again, removing), retypes blocks
+ * (exo_block_retype, call 48: its own data and metadata blocks to data, to
+ * its types, to the victim's, to unregistered and bad types; its held
+ * blocks; the victim's, free and region blocks), and aims a share of all
+ * this at the victim's blocks and the grants it holds from the victim.
  *
  * The model. Nobody but the victim and the attacker uses the disk, the
  * victim changes nothing after its set-up, and the attacker's children
@@ -124,6 +127,7 @@ static struct {
 	uint64_t flushes, meta_ok, meta_refused, fills, filled, checks, order_notes, forced;
 	uint64_t kz_grants;
 	uint64_t swap_set, swap_reset, swap_removed, swap_max, brevokes;
+	uint64_t retypes, retype_meta;
 } m;
 
 /* The model's last changes, printed (for the blocks concerned) when it
@@ -138,12 +142,13 @@ enum ev {
 	EV_ATTACH,
 	EV_DROP,
 	EV_GRANT,
-	EV_SWAP
+	EV_SWAP,
+	EV_RETYPE
 };
-static const char *const ev_names[] = { "alloc",    "free",	      "write queued",
-					"flush",    "metadata write", "lent to kamikaze",
-					"attach",   "dropped",	      "grant",
-					"swap area" };
+static const char *const ev_names[] = { "alloc",     "free",	       "write queued",
+					"flush",     "metadata write", "lent to kamikaze",
+					"attach",    "dropped",	       "grant",
+					"swap area", "retype" };
 #define EV_RING 1024
 static struct {
 	uint64_t call, block, n, x;
@@ -1177,6 +1182,40 @@ static void gen_swap(struct fz_call *c, const uint64_t *r, bool aim, bool valid)
 	c->a[1] = count;
 }
 
+/* exo_block_retype(block, type): our blocks (data, metadata, held), the
+ * victim's, free ones, the region; to data, to a registered type (ours,
+ * the one-pointer type, the victim's), to an unregistered or bad one. A
+ * block lent to a kamikaze, or one that would need a metadata slot we do
+ * not have, is only made data (the model could not follow its contents). */
+static void gen_retype(struct fz_call *c, const uint64_t *r, bool aim, bool valid)
+{
+	static const uint64_t bad_types[] = { 32, 33, 255, 256, ~0ULL, 1ULL << 32 | 1 };
+	uint64_t k2 = r[2] >> 8, k3 = r[3] >> 8, b;
+	unsigned t = 1 + (unsigned)(k3 % FZ_OWNERS);
+	if (aim)
+		b = victim_block(r[2] >> 2);
+	else if (r[2] % 8 == 0)
+		b = own_meta(k2);
+	else if (r[2] % 8 == 1)
+		b = held_block(k2);
+	else
+		b = pick_block(r[2] >> 3, false, valid);
+	c->a[0] = b;
+	c->a[1] = r[3] % 8 < 3	 ? 0
+		  : r[3] % 8 < 6 ? (m.types[t].ninsn ? t
+				    : k3 % 2	     ? m.vtype
+						     : m.ptr_type)
+		  : valid	 ? t
+				 : bad_types[k3 % NWORDS(bad_types)];
+	struct blk *bl = blk_cur(b);
+	bool slot = false;
+	for (unsigned i = 0; i < FZ_METAS; i++)
+		slot |= !m.metas[i].used;
+	if (bl && c->a[1] && c->a[1] <= FZ_OWNERS &&
+	    (bl->state == B_LENT || (bl->meta < 0 && !slot)))
+		c->a[1] = 0;
+}
+
 void fz_disk_gen(struct fz_call *c, const uint64_t *r, bool aim, bool valid, bool in_handler)
 {
 	struct dbufs *db = &dbufs[in_handler];
@@ -1271,6 +1310,9 @@ void fz_disk_gen(struct fz_call *c, const uint64_t *r, bool aim, bool valid, boo
 	}
 	case 47:
 		gen_swap(c, r, aim, valid);
+		break;
+	case 48:
+		gen_retype(c, r, aim, valid);
 		break;
 	case 45: { /* exo_disk_type */
 		uint64_t n = gen_prog(db->prog, r[2], r[4] | 1);
@@ -1868,6 +1910,68 @@ static void after_swap(const struct fz_call *c, long r)
 	event(EV_SWAP, first, n, 0);
 }
 
+/* exo_block_retype: the checks in the docs' order. The current type of
+ * every block of ours was registered this boot, and its UDF accepts its
+ * contents (we wrote them through the check), so EXO_EAGAIN and the
+ * UDF's EXO_EINVAL never apply. */
+static void before_retype(const struct fz_call *c)
+{
+	struct check ck = { 0 };
+	uint64_t b = c->a[0], t = c->a[1];
+	struct blk *bl = blk_cur(b);
+	fails(&ck, !data_block(b) || t > FZ_OWNERS, false, EXO_EINVAL);
+	fails(&ck, t && t <= FZ_OWNERS && !m.types[t].ninsn, false, EXO_EINVAL);
+	fails(&ck, !m.cur, false, EXO_EPERM);
+	fails(&ck, data_block(b) && !bl, false, EXO_EPERM);
+	if (bl)
+		fails(&ck, held(b, -1), false, EXO_EBUSY);
+	pd.allowed = conclude(&ck, OK);
+}
+
+static void after_retype(const struct fz_call *c, long r)
+{
+	if (r != 0)
+		return;
+	uint64_t b = c->a[0];
+	unsigned t = (unsigned)c->a[1];
+	struct blk *bl = blk_cur(b);
+	if (!bl || fz_disk_vblock(b))
+		fz_fail("disk: retyped block %#llx, which is not ours", (unsigned long long)b);
+	m.retypes++;
+	event(EV_RETYPE, b, 1, t);
+	/* What it referenced is released (the slot goes or is zeroed). */
+	if (bl->meta >= 0 && t == 0) {
+		m.metas[bl->meta].used = false;
+		bl->meta = -1;
+	} else if (bl->meta >= 0) {
+		memset(m.metas[bl->meta].bytes, 0, 4096);
+	} else if (t) {
+		int mi = -1;
+		for (unsigned i = 0; i < FZ_METAS && mi < 0; i++)
+			if (!m.metas[i].used)
+				mi = (int)i;
+		if (mi < 0 || bl->state == B_LENT) {
+			/* Not ours to follow (gen_retype avoids it; a kamikaze
+			 * may write it): plain data again at once. */
+			need(exo_block_retype(b, 0), 0, "retyping a block back to data");
+			t = 0;
+		} else {
+			m.metas[mi].used = true;
+			m.metas[mi].block = b;
+			memset(m.metas[mi].bytes, 0, 4096);
+			bl->meta = (int8_t)mi;
+		}
+	}
+	m.retype_meta += t != 0;
+	bl->type = (uint8_t)t;
+	/* Fresh now; every transfer in flight completed first. */
+	if (bl->state != B_LENT)
+		bl->state = B_FRESH;
+	for (unsigned i = 0; i < m.nblk; i++)
+		if (m.blk[i].state == B_MAYBE)
+			m.blk[i].state = B_WRITTEN;
+}
+
 static bool concerns(const struct fz_call *c, uint64_t b, uint64_t n)
 {
 	if (c->nr == 47)
@@ -1947,6 +2051,9 @@ void fz_disk_before(const struct fz_call *c)
 	case 47:
 		before_swap(c);
 		break;
+	case 48:
+		before_retype(c);
+		break;
 	}
 }
 
@@ -1995,6 +2102,9 @@ void fz_disk_after(const struct fz_call *c, long r)
 		break;
 	case 47:
 		after_swap(c, r);
+		break;
+	case 48:
+		after_retype(c, r);
 		break;
 	}
 }
@@ -2137,9 +2247,10 @@ void fz_disk_report(void)
 	       (unsigned long long)m.filled, (unsigned long long)m.kz_grants);
 	printf("fuzz: disk: swap areas: %llu registered (%llu of them again, the largest %llu "
 	       "blocks), %llu removed, now %llu blocks from %#llx; %llu block revocations asked "
-	       "(all refused)\n",
+	       "(all refused); %llu blocks retyped (%llu to metadata)\n",
 	       (unsigned long long)m.swap_set, (unsigned long long)m.swap_reset,
 	       (unsigned long long)m.swap_max, (unsigned long long)m.swap_removed,
 	       (unsigned long long)m.swap_count, (unsigned long long)m.swap_first,
-	       (unsigned long long)m.brevokes);
+	       (unsigned long long)m.brevokes, (unsigned long long)m.retypes,
+	       (unsigned long long)m.retype_meta);
 }

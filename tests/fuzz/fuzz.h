@@ -154,7 +154,7 @@ _Static_assert(sizeof(struct fz_progress) <= 4096, "one page");
 #define FZ_SLOTS    4	      /* CPU slots it holds at most */
 #define FZ_VF_MAX   512	      /* victim frames it remembers */
 #define FZ_DRAWS    12	      /* random words per call, drawn whether used or not */
-#define FZ_NCALLS   48	      /* calls the fuzzer knows (exo/abi.h 0..47) */
+#define FZ_NCALLS   49	      /* calls the fuzzer knows (exo/abi.h 0..48) */
 #define FZ_BADNR    FZ_NCALLS /* coverage row for numbers no call has */
 
 struct fz_call {
@@ -290,7 +290,7 @@ uint64_t fz_pool_pick(uint64_t r);
 void fz_count(uint32_t row, long result, uint64_t flags);
 void fz_count_order(uint32_t row, unsigned doc_first, long result);
 void fz_count_time(uint32_t row, uint64_t ticks);
-/* Returns how many undocumented results calls 38-47 gave (the run fails). */
+/* Returns how many undocumented results calls 38-48 gave (the run fails). */
 unsigned fz_cover_print(void);
 const char *fz_call_name(uint32_t row);
 const char *fz_err_name(long result);
@@ -306,7 +306,7 @@ const char *fz_probe_name(uint64_t kind);
 void test_upcall_entry(void); /* exception entry (../integration/upcall_stub.h) */
 void fz_pct_entry(void);      /* a PCT entry that only replies */
 
-/* disk.c: calls 38-47 against a model of the disk, the attacker's disk
+/* disk.c: calls 38-48 against a model of the disk, the attacker's disk
  * set-up, its periodic check of the victim's blocks, filling the disk. */
 void fz_disk_setup(uint64_t *s);
 void fz_disk_gen(struct fz_call *c, const uint64_t *r, bool aim, bool valid, bool in_handler);

@@ -9,7 +9,7 @@
  * a quarter of the calls) or drawn from everything: boundary values, stale
  * and malformed ids, kernel, non-canonical, window, unmapped and misaligned
  * pointers, huge counts. r[1] picks the call, r[2..] the arguments. The
- * disk calls (38-45), block revocation (46) and swap areas (47) are built
+ * disk calls (38-45), block revocation (46), swap areas (47) and retyping (48) are built
  * in disk.c.
  *
  * Guards. A few calls the attacker is entitled to make would end the run
@@ -506,20 +506,20 @@ static uint32_t pick_call(uint64_t r, bool aim)
 		uint8_t nr, w;
 	};
 	static const struct weight any[] = {
-		{ 0, 1 },  { 1, 2 },  { 2, 2 },	 { 3, 1 },  { 4, 3 },	     { 5, 6 },	{ 6, 5 },
-		{ 7, 12 }, { 8, 6 },  { 10, 1 }, { 12, 2 }, { 13, 3 },	     { 14, 3 }, { 15, 3 },
-		{ 16, 4 }, { 17, 2 }, { 18, 2 }, { 19, 6 }, { 20, 5 },	     { 21, 4 }, { 22, 6 },
-		{ 23, 5 }, { 24, 2 }, { 25, 2 }, { 26, 1 }, { 27, 1 },	     { 28, 1 }, { 29, 2 },
-		{ 30, 2 }, { 31, 2 }, { 32, 2 }, { 33, 1 }, { 34, 1 },	     { 35, 2 }, { 36, 1 },
-		{ 37, 1 }, { 38, 1 }, { 39, 2 }, { 40, 3 }, { 41, 3 },	     { 42, 3 }, { 43, 2 },
-		{ 44, 6 }, { 45, 2 }, { 46, 2 }, { 47, 3 }, { FZ_BADNR, 1 },
+		{ 0, 1 },  { 1, 2 },  { 2, 2 },	 { 3, 1 },  { 4, 3 },  { 5, 6 },	{ 6, 5 },
+		{ 7, 12 }, { 8, 6 },  { 10, 1 }, { 12, 2 }, { 13, 3 }, { 14, 3 },	{ 15, 3 },
+		{ 16, 4 }, { 17, 2 }, { 18, 2 }, { 19, 6 }, { 20, 5 }, { 21, 4 },	{ 22, 6 },
+		{ 23, 5 }, { 24, 2 }, { 25, 2 }, { 26, 1 }, { 27, 1 }, { 28, 1 },	{ 29, 2 },
+		{ 30, 2 }, { 31, 2 }, { 32, 2 }, { 33, 1 }, { 34, 1 }, { 35, 2 },	{ 36, 1 },
+		{ 37, 1 }, { 38, 1 }, { 39, 2 }, { 40, 3 }, { 41, 3 }, { 42, 3 },	{ 43, 2 },
+		{ 44, 6 }, { 45, 2 }, { 46, 2 }, { 47, 3 }, { 48, 3 }, { FZ_BADNR, 1 },
 	};
 	static const struct weight aimed[] = {
 		{ 4, 2 },  { 5, 2 },  { 6, 3 },	 { 7, 8 },  { 8, 3 },  { 13, 2 },
 		{ 14, 2 }, { 15, 2 }, { 16, 2 }, { 17, 2 }, { 18, 2 }, { 19, 6 },
 		{ 20, 4 }, { 21, 3 }, { 22, 3 }, { 23, 3 }, { 24, 2 }, { 25, 2 },
 		{ 29, 1 }, { 32, 1 }, { 33, 1 }, { 35, 1 }, { 40, 1 }, { 41, 2 },
-		{ 42, 3 }, { 43, 2 }, { 44, 5 }, { 46, 1 }, { 47, 1 },
+		{ 42, 3 }, { 43, 2 }, { 44, 5 }, { 46, 1 }, { 47, 1 }, { 48, 1 },
 	};
 	const struct weight *t = aim ? aimed : any;
 	unsigned n = aim ? NWORDS(aimed) : NWORDS(any), total = 0;
@@ -795,7 +795,7 @@ void fz_gen(struct fz_call *c, const uint64_t r[FZ_DRAWS], bool in_handler)
 		}
 		break;
 	}
-	case 38 ... 47: /* the disk calls, block revocation, swap areas */
+	case 38 ... 48: /* the disk calls, block revocation, swap areas, retype */
 		fz_disk_gen(c, r, aim, valid, in_handler);
 		break;
 	case FZ_BADNR: {

@@ -747,6 +747,76 @@ static void test_log_crc_sees_maps(void)
 	free(s);
 }
 
+/* --------------------------------------------------------------- retype */
+
+/* exo_block_retype's rule (call 48): only the owner's unheld block, any
+ * type 0..31, and the result is always fresh with nothing else kept. */
+static void test_retype_rules(void)
+{
+	uint32_t out = 0xdeadbeef;
+	const uint32_t o = 3, t = 5;
+
+	/* Data to metadata, metadata to data, between types, to the same. */
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(o, 0, 0), o, t, &out), 0);
+	CU_ASSERT_EQUAL(out, SB_DISK_ENTRY(o, t, SB_DISK_FRESH));
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(o, t, 0), o, 0, &out), 0);
+	CU_ASSERT_EQUAL(out, SB_DISK_ENTRY(o, 0, SB_DISK_FRESH));
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(o, t, SB_DISK_FRESH), o, 7, &out), 0);
+	CU_ASSERT_EQUAL(out, SB_DISK_ENTRY(o, 7, SB_DISK_FRESH));
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(o, 0, 0), o, 0, &out), 0);
+	CU_ASSERT_EQUAL(out, SB_DISK_ENTRY(o, 0, SB_DISK_FRESH));
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(o, 0, 0), o, SB_DISK_TYPE_SLOTS, &out),
+			0);
+	CU_ASSERT_EQUAL(out, SB_DISK_ENTRY(o, SB_DISK_TYPE_SLOTS, SB_DISK_FRESH));
+
+	/* Hostile: another owner's, free, reserved, no owner, a bad type. */
+	out = 0xdeadbeef;
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(4, 0, 0), o, 0, &out),
+			-SB_DISK_ENOTMINE);
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(4, t, SB_DISK_HELD), o, 0, &out),
+			-SB_DISK_ENOTMINE);
+	CU_ASSERT_EQUAL(sb_disk_retype_check(0, o, t, &out), -SB_DISK_ENOTMINE);
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_RESERVED, o, t, &out), -SB_DISK_ENOTMINE);
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(o, 0, 0), 0, t, &out),
+			-SB_DISK_ENOTMINE);
+	CU_ASSERT_EQUAL(sb_disk_retype_check(0, 0, 0, &out), -SB_DISK_ENOTMINE);
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(o, 0, 0), SB_DISK_RESERVED, t, &out),
+			-SB_DISK_ENOTMINE);
+	CU_ASSERT_EQUAL(
+		sb_disk_retype_check(SB_DISK_ENTRY(o, 0, 0), o, SB_DISK_TYPE_SLOTS + 1, &out),
+		-SB_DISK_ETYPE);
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(o, 0, 0), o, 255, &out), -SB_DISK_ETYPE);
+	/* In-memory-only bits (the kernel's "being freed", "out of use") and
+	 * undefined bits are never the owner's to retype. */
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(o, 0, 0) | 1u << 31, o, t, &out),
+			-SB_DISK_ENOTMINE);
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(o, 0, 0) | 1u << 18, o, t, &out),
+			-SB_DISK_ENOTMINE);
+	/* Held, as data or metadata, fresh or not: refused (its holder's
+	 * contents name it). */
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(o, 0, SB_DISK_HELD), o, t, &out),
+			-SB_DISK_EHELD);
+	CU_ASSERT_EQUAL(sb_disk_retype_check(SB_DISK_ENTRY(o, t, SB_DISK_HELD), o, 0, &out),
+			-SB_DISK_EHELD);
+	CU_ASSERT_EQUAL(
+		sb_disk_retype_check(SB_DISK_ENTRY(o, t, SB_DISK_HELD | SB_DISK_FRESH), o, t, &out),
+		-SB_DISK_EHELD);
+	CU_ASSERT_EQUAL(out, 0xdeadbeef); /* untouched by every refusal */
+
+	/* Every owner, type and flag combination: success exactly when the
+	 * entry is the owner's and not held; the result is canonical. */
+	for (uint32_t eo = 0; eo <= 32; eo++)
+		for (uint32_t et = 0; et <= 32; et += 8)
+			for (uint32_t f = 0; f < 4; f++) {
+				uint32_t e = SB_DISK_ENTRY(eo, et, f << 16), r = 0;
+				int v = sb_disk_retype_check(e, o, t, &r);
+				bool ok = eo == o && !(f & 2);
+				CU_ASSERT_EQUAL(v == 0, ok);
+				if (ok)
+					CU_ASSERT_EQUAL(r, SB_DISK_ENTRY(o, t, SB_DISK_FRESH));
+			}
+}
+
 /* ------------------------------------------------------------- messages */
 
 static void test_strerror(void)
@@ -780,6 +850,7 @@ static CU_TestInfo disk_tests[] = {
 	{ "log header: every error", test_log_errors },
 	{ "log CRC: incremental equals contiguous", test_log_crc },
 	{ "log CRC: sees map images; images' own CRCs", test_log_crc_sees_maps },
+	{ "retype: owner's unheld blocks only, always fresh", test_retype_rules },
 	{ "messages", test_strerror },
 	CU_TEST_INFO_NULL,
 };

@@ -25,6 +25,9 @@ static struct {
 	int log[LOGMAX];
 	int nlog;
 	int fail_read, fail_write; /* block to fail, or -1 */
+	int meta_writes[NBLK];	   /* writes through write_meta, per block */
+	unsigned kind[NBLK];	   /* the last retype of each block */
+	int nretype;
 } mem;
 
 static int mem_read(void *ctx, uint64_t b, void *buf)
@@ -55,7 +58,23 @@ static int mem_flush(void *ctx)
 	return 0;
 }
 
-static const struct blockdev memdev = { mem_read, mem_write, mem_flush, NULL, NBLK };
+/* A metadata write (XN): logged like a write, and counted. */
+static int mem_write_meta(void *ctx, uint64_t b, const void *buf)
+{
+	mem.meta_writes[b]++;
+	return mem_write(ctx, b, buf);
+}
+
+static int mem_retype(void *ctx, uint64_t b, unsigned kind)
+{
+	(void)ctx;
+	mem.kind[b] = kind;
+	mem.nretype++;
+	return 0;
+}
+
+static const struct blockdev memdev = { mem_read, mem_write,	  mem_flush, NULL,
+					NBLK,	  mem_write_meta, mem_retype };
 
 static struct bcache c;
 static struct buf hdrs[64];
@@ -393,6 +412,46 @@ static void test_device_errors(void)
 	teardown();
 }
 
+/* XN: a buffer marked metadata goes through write_meta, alone; retyping
+ * sets and clears the mark of a cached buffer and reaches the device. */
+static void test_meta_writes(void)
+{
+	setup(16);
+	struct buf *m = get(3), *d = get(4);
+	bcache_set_meta(m);
+	touch(m, 1);
+	touch(d, 2);
+	bcache_put(&c, m);
+	bcache_put(&c, d);
+	CU_ASSERT_EQUAL(bcache_sync(&c), 0);
+	CU_ASSERT_EQUAL(mem.meta_writes[3], 1);
+	CU_ASSERT_EQUAL(mem.meta_writes[4], 0);
+	CU_ASSERT(written_at(4, 0) >= 0);
+	/* Retyped while cached: data 4 becomes metadata, 3 data. */
+	CU_ASSERT_EQUAL(bcache_retype(&c, 4, BLOCKDEV_INDIRECT), 0);
+	CU_ASSERT_EQUAL(bcache_retype(&c, 3, BLOCKDEV_DATA), 0);
+	CU_ASSERT_EQUAL(mem.kind[4], BLOCKDEV_INDIRECT);
+	CU_ASSERT_EQUAL(mem.nretype, 2);
+	m = get(3);
+	d = get(4);
+	touch(m, 3);
+	touch(d, 4);
+	bcache_put(&c, m);
+	bcache_put(&c, d);
+	CU_ASSERT_EQUAL(bcache_sync(&c), 0);
+	CU_ASSERT_EQUAL(mem.meta_writes[3], 1);
+	CU_ASSERT_EQUAL(mem.meta_writes[4], 1);
+	/* The mark lasts only while cached: a buffer loaded again is data
+	 * until the file system says otherwise. */
+	bcache_forget(&c, 4);
+	d = get(4);
+	touch(d, 5);
+	bcache_put(&c, d);
+	CU_ASSERT_EQUAL(bcache_sync(&c), 0);
+	CU_ASSERT_EQUAL(mem.meta_writes[4], 1);
+	teardown();
+}
+
 static CU_TestInfo ext2_bcache_tests[] = {
 	{ "hits, misses, sync", test_basics },
 	{ "LRU under a cap", test_lru_and_cap },
@@ -404,6 +463,7 @@ static CU_TestInfo ext2_bcache_tests[] = {
 	{ "too many dependencies", test_many_dependencies },
 	{ "shrink, limit, forget", test_shrink_and_forget },
 	{ "device errors", test_device_errors },
+	{ "XN: metadata writes alone, retyping", test_meta_writes },
 	CU_TEST_INFO_NULL,
 };
 UNIT_SUITE(ext2_bcache, ext2_bcache_tests);

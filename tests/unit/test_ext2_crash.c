@@ -80,7 +80,9 @@ static int rec_flush(void *ctx)
 	return 0;
 }
 
-static const struct blockdev recdev = { rec_read, rec_write, rec_flush, NULL, IMG_BLOCKS };
+static const struct blockdev recdev = {
+	rec_read, rec_write, rec_flush, NULL, IMG_BLOCKS, NULL, NULL
+};
 
 /*
  * A file fsync'd by the workload. Its contents are ext2t_fill(seed) from

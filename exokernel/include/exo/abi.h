@@ -85,10 +85,11 @@
 	X(44, disk_io, 2, const struct exo_disk_req *, reqs, uint64_t, count)                    \
 	X(45, disk_type, 2, const void *, prog, uint64_t, ninsn)                                 \
 	X(46, revoke_blocks, 3, uint64_t, envid, uint64_t, nblocks, uint64_t, deadline_us)       \
-	X(47, swap_register, 2, uint64_t, first, uint64_t, count)
+	X(47, swap_register, 2, uint64_t, first, uint64_t, count)                                \
+	X(48, block_retype, 2, uint64_t, block, uint64_t, type)
 
 /* One past the highest call number. */
-#define EXO_NCALLS 48
+#define EXO_NCALLS 49
 
 /*
  * Helpers to turn "type, name" pairs into parameter lists and argument

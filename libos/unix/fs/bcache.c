@@ -124,7 +124,9 @@ void bcache_destroy(struct bcache *c)
 
 static int write_one(struct bcache *c, struct buf *b)
 {
-	int r = c->dev->write(c->dev->ctx, b->block, b->data);
+	int r = (b->flags & BUF_META) && c->dev->write_meta
+			? c->dev->write_meta(c->dev->ctx, b->block, b->data)
+			: c->dev->write(c->dev->ctx, b->block, b->data);
 
 	if (r < 0)
 		return r;
@@ -598,6 +600,20 @@ void bcache_forget(struct bcache *c, uint64_t block)
 	unhash(c, b);
 	lru_remove(b);
 	b->flags = BUF_ORPHAN;
+}
+
+int bcache_retype(struct bcache *c, uint64_t block, unsigned kind)
+{
+	struct buf *b = lookup(c, block);
+	int r = c->dev->retype ? c->dev->retype(c->dev->ctx, block, kind) : 0;
+
+	if (r == 0 && b) {
+		if (kind == BLOCKDEV_DATA)
+			b->flags &= ~BUF_META;
+		else
+			b->flags |= BUF_META;
+	}
+	return r;
 }
 
 unsigned bcache_shrink(struct bcache *c, unsigned n)

@@ -67,6 +67,7 @@ struct bcache_dep {
 #define BUF_DIRTY  0x2u	 /* data differs from the disk */
 #define BUF_DATA   0x4u	 /* a file data block: never has dependencies */
 #define BUF_ORPHAN 0x10u /* forgotten while pinned: dropped at the last put */
+#define BUF_META   0x20u /* a metadata block: written alone (blockdev write_meta) */
 /* Free for the file system to record facts about the contents (e.g. "checked");
  * cleared when the buffer is (re)loaded and whenever it is marked dirty. */
 #define BUF_USER0     0x100u
@@ -198,6 +199,23 @@ int bcache_sync_owner(struct bcache *c, uint32_t owner);
  * at its last put.
  */
 void bcache_forget(struct bcache *c, uint64_t block);
+/*
+ * Mark pinned b a metadata block (an inode-table or indirect block, XN):
+ * every write of it goes through the device's write_meta, alone. The mark
+ * lasts while the block stays cached; set it after every bcache_get of
+ * such a block, before modifying it.
+ */
+static inline void bcache_set_meta(struct buf *b)
+{
+	b->flags |= BUF_META;
+}
+/*
+ * Block `block` becomes `kind` (enum blockdev_kind) on the device
+ * (blockdev retype; nothing without one). A cached buffer of it keeps its
+ * contents and gets BUF_META exactly when kind is not BLOCKDEV_DATA.
+ * Returns 0 or the device's error.
+ */
+int bcache_retype(struct bcache *c, uint64_t block, unsigned kind);
 
 /*
  * Give up to n frames back through ops->frame_free: spare frames first,

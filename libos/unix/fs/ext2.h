@@ -70,6 +70,10 @@ struct ext2_fs {
 	uint32_t pend_block_total;
 	uint32_t pend_inodes[EXT2_PEND_MAX];
 	unsigned npend_inodes;
+	/* Indirect blocks let go of (parents before children): made data
+	 * blocks again (blockdev retype) when the frees are released. */
+	uint32_t pend_meta[EXT2_PEND_MAX];
+	unsigned npend_meta;
 	/* Inodes held open: freed at the last ext2_iput once unlinked. */
 	struct {
 		uint32_t ino, refs;

@@ -156,6 +156,15 @@ void ext2_bfree(struct ext2_fs *fs, uint32_t b)
 	fs->pend_block_total++;
 }
 
+void ext2_meta_unhooked(struct ext2_fs *fs, uint32_t b)
+{
+	if (fs->npend_meta == EXT2_PEND_MAX)
+		ext2_sync(fs);
+	if (fs->npend_meta == EXT2_PEND_MAX)
+		return; /* the sync failed: the block stays typed (and leaks) */
+	fs->pend_meta[fs->npend_meta++] = b;
+}
+
 /* Try to allocate an inode in group g. */
 static int ialloc_group(struct ext2_fs *fs, uint32_t g, bool dir, uint32_t *ino)
 {

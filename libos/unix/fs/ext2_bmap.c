@@ -77,6 +77,7 @@ int ext2_bmap(struct ext2_fs *fs, struct ext2_iref *r, uint32_t lblk, uint32_t *
 		struct buf *ib;
 		if ((e = ext2_check_block(fs, p)) < 0 || (e = bcache_get(fs->bc, p, &ib)) < 0)
 			return e;
+		bcache_set_meta(ib);
 		p = ((uint32_t *)ib->data)[idx[k]];
 		bcache_put(fs->bc, ib);
 	}
@@ -151,6 +152,7 @@ int ext2_bmap_slot(struct ext2_fs *fs, struct ext2_iref *r, uint32_t lblk, struc
 			if ((e = ext2_check_block(fs, *slot)) < 0 ||
 			    (e = bcache_get(fs->bc, *slot, &nb)) < 0)
 				goto fail;
+			bcache_set_meta(nb);
 			/* Ours, for ext2_fsync (a block read from disk is untagged). */
 			bcache_set_owner(fs->bc, nb, r->ino, false);
 		} else {
@@ -158,7 +160,15 @@ int ext2_bmap_slot(struct ext2_fs *fs, struct ext2_iref *r, uint32_t lblk, struc
 			uint32_t goal = goal_near(fs, r, arr, idx[k], holder_blk);
 			if ((e = ext2_new_meta_block(fs, r, goal, &nb)) < 0)
 				goto fail;
+			/* XN: an indirect block to the kernel from now on (it
+			 * was a free block: nothing references it). */
+			if ((e = bcache_retype(fs->bc, nb->block, BLOCKDEV_INDIRECT)) < 0) {
+				ext2_bfree(fs, nb->block);
+				bcache_put(fs->bc, nb);
+				goto fail;
+			}
 			if ((e = bcache_order(fs->bc, nb, holder)) < 0) {
+				ext2_meta_unhooked(fs, (uint32_t)nb->block);
 				ext2_bfree(fs, nb->block);
 				bcache_put(fs->bc, nb);
 				goto fail;
@@ -243,12 +253,16 @@ static int free_branch(struct ext2_fs *fs, struct ext2_iref *r, struct buf *hold
 	struct buf *ib;
 	if ((e = bcache_get(fs->bc, blk, &ib)) < 0)
 		return e;
+	bcache_set_meta(ib);
 	bcache_set_owner(fs->bc, ib, r->ino, false);
 	uint32_t *arr = (uint32_t *)ib->data;
 	if (start == 0) {
-		/* The whole subtree goes: unhook it first, then free below. */
+		/* The whole subtree goes: unhook it first, then free below.
+		 * It is recorded before its children: made data again first
+		 * (XN), it lets go of them. */
 		clear_ptr(fs, holder, ptr);
 		ext2_add_iblocks(fs, r, -1);
+		ext2_meta_unhooked(fs, blk);
 		for (unsigned i = 0; i < EXT2_ADDR_PER; i++) {
 			uint32_t child = arr[i];
 			if (!child)

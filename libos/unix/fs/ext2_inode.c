@@ -33,6 +33,7 @@ int ext2_iload(struct ext2_fs *fs, uint32_t ino, struct ext2_iref *r)
 	bcache_put(fs->bc, gb);
 	if ((e = bcache_get(fs->bc, blk, &r->b)) < 0)
 		return e;
+	bcache_set_meta(r->b); /* an inode-table block: XN checks each write */
 	r->ino = ino;
 	r->in = (struct ext2_inode *)(r->b->data + (idx % fs->inodes_per_block) * fs->inode_size);
 	return 0;

@@ -46,6 +46,11 @@ int ext2_apply_frees(struct ext2_fs *fs);
 
 int ext2_balloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out);
 void ext2_bfree(struct ext2_fs *fs, uint32_t b);
+/* Indirect block b is being let go of (no longer pointed at in memory):
+ * when the frees are released it becomes a data block again on the
+ * device (XN retype), before it can be handed out. Record it before its
+ * children, and before ext2_bfree(b). */
+void ext2_meta_unhooked(struct ext2_fs *fs, uint32_t b);
 int ext2_ialloc(struct ext2_fs *fs, uint32_t parent, bool dir, uint32_t *ino);
 void ext2_ifree(struct ext2_fs *fs, uint32_t ino, bool dir);
 

@@ -362,10 +362,29 @@ refuse:
 	return r;
 }
 
+/* Whether b is in kept[0..n). */
+static bool kept_back(const uint32_t *kept, unsigned n, uint32_t b)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (kept[i] == b)
+			return true;
+	return false;
+}
+
 int ext2_apply_frees(struct ext2_fs *fs)
 {
 	int err = 0;
+	uint32_t kept[EXT2_PEND_MAX];
+	unsigned nkept = 0;
 
+	/* Indirect blocks let go of become data again first (XN: parents
+	 * before children, so each is unreferenced when its turn comes); one
+	 * the device refuses stays allocated rather than be reused as data
+	 * while still typed (e2fsck reclaims it). */
+	for (unsigned i = 0; i < fs->npend_meta; i++)
+		if (bcache_retype(fs->bc, fs->pend_meta[i], BLOCKDEV_DATA) < 0)
+			kept[nkept++] = fs->pend_meta[i];
+	fs->npend_meta = 0;
 	for (unsigned i = 0; i < fs->npend_blocks; i++) {
 		uint32_t b = fs->pend_blocks[i].start, n = fs->pend_blocks[i].count;
 		while (n) {
@@ -383,6 +402,8 @@ int ext2_apply_frees(struct ext2_fs *fs)
 			}
 			uint32_t freed = 0;
 			for (uint32_t j = off; j < off + k; j++) {
+				if (nkept && kept_back(kept, nkept, b + j - off))
+					continue;
 				if (bm->data[j / 8] & (1u << (j % 8))) {
 					bm->data[j / 8] &= ~(1u << (j % 8));
 					freed++;

@@ -4,6 +4,13 @@
  * system in, with read-ahead and write gathering), the cache's frames,
  * visible revocation of them, and mounting the root file system with the
  * disk owner key (data boot module /disk.key).
+ *
+ * XN (docs/udf.md, docs/unix-libos.md): the file system's inode-table and
+ * indirect blocks are metadata blocks to the kernel, of the two types of
+ * ext2_udf.c, registered at mount. Each write of one goes alone, as a
+ * one-block request the kernel checks with the type's UDF; an indirect
+ * block allocated or let go of is retyped. Data blocks keep read-ahead and
+ * write gathering.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,11 +19,14 @@
 
 #include <exo/libexo.h>
 #include "unixd.h"
+#include "../fs/ext2_udf.h"
 
 struct ext2_fs unixd_fs;
 static struct bcache cache;
 static struct buf cache_hdrs[1024];
 static uint64_t fs_start, fs_blocks;
+/* The metadata types (exo_disk_type) by enum blockdev_kind; 0 unknown. */
+static unsigned xn_type[3];
 volatile bool unixd_busy;
 
 static uint32_t fs_now(void *ctx)
@@ -109,6 +119,37 @@ static int bd_write(void *ctx, uint64_t block, const void *buf)
 		wb_first = block;
 	memcpy(wb_buf[wb_n++], buf, EXO_PAGE_SIZE);
 	return 0;
+}
+
+/* A metadata block: its own one-block request, checked by the kernel. */
+static int bd_write_meta(void *ctx, uint64_t block, const void *buf)
+{
+	(void)ctx;
+	if (block >= fs_blocks)
+		return -EIO;
+	if (block - ra_first < ra_n)
+		memcpy(ra_buf[block - ra_first], buf, EXO_PAGE_SIZE);
+	/* A gathered copy of it would go out later and undo this one. */
+	if (block - wb_first < wb_n && wb_push() < 0)
+		return -EIO;
+	/* The kernel copies the bytes before it checks them (exo_disk_rw
+	 * takes a non-const pointer for reads too). */
+	return exo_disk_rw(EXO_DISK_WRITE, fs_start + block, 1, (void *)buf) == 0 ? 0 : -EIO;
+}
+
+/* exo_block_retype: an indirect block allocated or let go of. */
+static int bd_retype(void *ctx, uint64_t block, unsigned kind)
+{
+	(void)ctx;
+	if (block >= fs_blocks || kind >= 3 || (kind && !xn_type[kind]))
+		return -EIO;
+	/* Gathered writes of it go first (a data write must not reach a
+	 * block the kernel now checks); it reads as zeros afterwards. */
+	if (wb_push() < 0)
+		return -EIO;
+	if (block - ra_first < ra_n)
+		ra_n = 0;
+	return exo_block_retype(fs_start + block, xn_type[kind]) == 0 ? 0 : -EIO;
 }
 
 static int bd_flush(void *ctx)
@@ -243,7 +284,27 @@ void unixd_revocation_init(void)
 		unixd_die("cannot serve revocation upcalls", r);
 }
 
-static const struct blockdev dev_ops = { bd_read, bd_write, bd_flush, NULL, 0 };
+static const struct blockdev dev_ops = { bd_read, bd_write,	 bd_flush, NULL,
+					 0,	  bd_write_meta, bd_retype };
+
+/* Register the two metadata types of our image (the same programs exodisk
+ * place typed it with, so the same type numbers). */
+static void xn_register(void)
+{
+	struct sb_udf_insn prog[EXT2_UDF_MAX_INSNS] __attribute__((aligned(8)));
+	uint32_t n = ext2_udf_itable(unixd_fs.inode_size, (uint32_t)fs_start, prog);
+	long t = n ? exo_disk_type(prog, n) : -EXO_EINVAL;
+
+	if (t > 0) {
+		xn_type[BLOCKDEV_ITABLE] = (unsigned)t;
+		n = ext2_udf_indirect((uint32_t)fs_start, prog);
+		t = exo_disk_type(prog, n);
+		if (t > 0)
+			xn_type[BLOCKDEV_INDIRECT] = (unsigned)t;
+	}
+	if (t <= 0)
+		printf("unixd: cannot register the file system's metadata types (%ld)\n", t);
+}
 static const struct bcache_ops frame_ops = { cache_frame_alloc, cache_frame_free, NULL };
 
 void unixd_mount_root(void)
@@ -280,6 +341,9 @@ void unixd_mount_root(void)
 		printf("unixd: cannot mount the root file system: %s\n", why);
 		unixd_die("no root file system", r);
 	}
+	/* Before any inode-table or indirect block is written. Mount wrote
+	 * only the superblock, which is data. */
+	xn_register();
 	printf("unixd: root file system: %llu blocks at disk block %llu%s%s\n",
 	       (unsigned long long)fs_blocks, (unsigned long long)fs_start,
 	       unixd_fs.rw ? "" : ", read-only: ", unixd_fs.rw || !why ? "" : why);
