@@ -7,6 +7,7 @@
 #include "kernel.h"
 #include "block.h"
 #include "env.h"
+#include "gas.h"
 #include "pmap.h"
 #include "revoke.h"
 #include "smp.h"
@@ -273,6 +274,7 @@ void env_destroy(struct env *e, const char *why)
 		write_cr3(pmap_kernel_root());
 		c->cr3 = pmap_kernel_root();
 	}
+	vcpu_env_gone(e);
 	pmap_destroy(e);
 	settle_frames(id);
 	grant_forget_env(id);
@@ -491,6 +493,12 @@ static void check_leaf(void *ctx, uint64_t va, uint64_t pte)
 	frames.f[fn].scratch++;
 }
 
+/* A guest address space's leaf may be supervisor-only (no U bit). */
+static void check_gas_leaf(void *ctx, uint64_t va, uint64_t pte)
+{
+	check_leaf(ctx, va, pte | PTE_U);
+}
+
 static unsigned check_frame(uint64_t fn)
 {
 	struct frame *f = &frames.f[fn];
@@ -533,6 +541,7 @@ unsigned env_invariant_check(void)
 			continue; /* contexts share their principal's address space */
 		c.e = &envs[i];
 		pmap_walk_user(envs[i].pml4, check_leaf, &c);
+		gas_walk_env(&envs[i], check_gas_leaf, &c);
 	}
 	uint64_t nfree = 0;
 	for (uint64_t fn = 0; fn < frames.n; fn++) {

@@ -99,6 +99,8 @@ struct env *env_alloc(struct env *parent, const char *name, uint64_t kmem);
 struct env *env_alloc_ctx(struct env *p);
 struct env *env_lookup(uint32_t id);
 void env_destroy(struct env *e, const char *why);
+/* vcpu.c: free e's vCPUs and guest address spaces (e is being destroyed). */
+void vcpu_env_gone(struct env *e);
 void env_publish(const struct env *e);
 int env_load_elf(struct env *e, const void *image, uint64_t size, const char *const *argv,
 		 unsigned argc, const char **err);

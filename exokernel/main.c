@@ -13,6 +13,7 @@
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/rtc.h"
+#include "arch/x86_64/svm.h"
 #include "arch/x86_64/pic.h"
 #include "acpi.h"
 #include "acpi_tables.h"
@@ -270,6 +271,7 @@ void kmain(uint32_t magic, uint64_t mbi_pa)
 	if (mb.truncated)
 		kprintf("exo: boot information truncated: some modules or memory ignored\n");
 	pmap_init();
+	svm_cpu_init();
 	sysinfo.info = (struct exo_sysinfo){
 		.nframes = frames.n, .nfree = frames.nfree, .ncpus = 1, .nenv = NENV
 	};

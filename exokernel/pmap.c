@@ -15,6 +15,7 @@
 #include "kernel.h"
 #include "arch/x86_64/cpu.h"
 #include "env.h"
+#include "gas.h"
 #include "grant.h"
 #include "pmap.h"
 #include "smp.h"
@@ -25,9 +26,8 @@ struct frame_table frames;
 extern uint64_t boot_pml4[512];
 static uint64_t uinfo_pdpt; /* physical address of the shared window's PDPT */
 
-#define PT_INDEX(va, level) (((va) >> (12 + 9 * (level))) & 0x1ff)
-#define WINDOW_TABLE	    (PTE_P | PTE_U)	     /* read-only, user-visible */
-#define WINDOW_LEAF	    (PTE_P | PTE_U | PTE_NX) /* read-only, never executable */
+#define WINDOW_TABLE (PTE_P | PTE_U)	      /* read-only, user-visible */
+#define WINDOW_LEAF  (PTE_P | PTE_U | PTE_NX) /* read-only, never executable */
 
 /* Drop the boot identity map: from now on the lower half is user space. */
 void pmap_init(void)
@@ -235,13 +235,19 @@ static void unmap_if_frame(void *ctx, uint64_t va, uint64_t pte)
 	}
 }
 
-/* Remove every mapping of frame from e's address space (revocation).
- * Returns how many there were. */
+static bool is_frame(uint64_t frame, uint64_t va, void *ctx)
+{
+	(void)va;
+	return frame == *(uint64_t *)ctx;
+}
+
+/* Remove every mapping of frame from e's address space and from its guest
+ * address spaces (revocation). Returns how many there were. */
 unsigned pmap_unmap_frame(struct env *e, uint64_t frame)
 {
 	struct unmap_ctx c = { e, frame, 0 };
 	pmap_walk_user(e->pml4, unmap_if_frame, &c);
-	return c.n;
+	return c.n + gas_unmap_where(e, is_frame, &frame);
 }
 
 struct unmap_where_ctx {
@@ -264,8 +270,9 @@ static void unmap_where_leaf(void *ctx, uint64_t va, uint64_t pte)
 
 /*
  * Remove every mapping in e's address space for which pred(frame, va, ctx)
- * says so, in one walk, then flush the TLBs once (instead of per page).
- * Returns how many were removed.
+ * says so, in one walk, then flush the TLBs once (instead of per page);
+ * then the same in e's guest address spaces (gas.c). Returns how many
+ * were removed.
  */
 unsigned pmap_unmap_where(struct env *e, bool (*pred)(uint64_t frame, uint64_t va, void *ctx),
 			  void *ctx)
@@ -277,7 +284,7 @@ unsigned pmap_unmap_where(struct env *e, bool (*pred)(uint64_t frame, uint64_t v
 			write_cr3(e->pml4);
 		tlb_shootdown(e->pml4);
 	}
-	return c.n;
+	return c.n + gas_unmap_where(e, pred, ctx);
 }
 
 static void walk_level(uint64_t table_pa, int level, uint64_t base,

@@ -22,6 +22,9 @@
 #define PTE_NX	  (1ull << 63)
 #define PTE_ADDR  0x000ffffffffff000ull
 
+/* Index of va's entry in the table at level (0 = page table, 3 = PML4). */
+#define PT_INDEX(va, level) (((va) >> (12 + 9 * (level))) & 0x1ff)
+
 /* PML4 slots of the read-only windows (exo/layout.h). */
 #define PML4_UINFO	254 /* EXO_UFRAMES and EXO_UENVS */
 #define PML4_UVPT	255 /* recursive: the env's own page tables */

@@ -17,6 +17,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/svm.h"
 #include "acpi.h"
 #include "acpi_tables.h"
 #include "env.h"
@@ -100,6 +101,7 @@ static void ap_main(void)
 	gdt_init(c);
 	idt_load();
 	fpu_init();
+	svm_cpu_init();
 	lapic_init_cpu();
 	c->cr3 = pmap_kernel_root();
 	__atomic_store_n(&c->started, true, __ATOMIC_RELEASE);

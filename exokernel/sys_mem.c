@@ -12,6 +12,7 @@
  */
 #include "kernel.h"
 #include "block.h"
+#include "gas.h"
 #include "grant.h"
 #include "pmap.h"
 #include "revoke.h"
@@ -21,6 +22,7 @@
 #include "uaddr.h"
 
 #include <exo/layout.h>
+#include <exo/vcpu.h>
 
 #define RWX (EXO_PERM_R | EXO_PERM_W | EXO_PERM_X)
 /* Ops copied in per step of a batch (kernel stack space). */
@@ -135,81 +137,106 @@ long sys_frame_transfer(uint64_t frame, uint64_t envid)
 	return 0;
 }
 
-/* The env whose address space handle as names (EXO_AS_SELF or an env id),
- * if the caller controls it. */
-static struct env *as_env(uint64_t as, long *err)
+/* What an `as` argument names: an environment's own address space, or
+ * one of the caller's guest address spaces (EXO_AS_GAS, gas.c). */
+struct target {
+	struct env *x; /* the environment whose space it is, or the table's owner */
+	struct gas *g; /* NULL: x's own address space */
+};
+
+/* Resolve as for the caller: an env it controls (EXO_AS_SELF or an env
+ * id), or a guest address space it owns (-EXO_EINVAL if stale). */
+static long resolve(uint64_t as, struct target *t)
 {
-	return controlled_env(as, err);
+	long err = 0;
+	if (as & EXO_AS_GAS_BIT) {
+		t->x = me();
+		t->g = gas_lookup(as & ~EXO_AS_GAS_BIT, me());
+		return t->g ? 0 : -EXO_EINVAL;
+	}
+	t->g = NULL;
+	t->x = controlled_env(as, &err);
+	return t->x ? 0 : err;
+}
+
+static bool va_ok(const struct target *t, uint64_t va)
+{
+	return t->g ? gas_va_ok(t->g, va) : sb_user_page_ok(va);
 }
 
 /*
- * Check one map/protect of frame at va with perm into x's space on behalf
- * of the caller. Sets *grant when x needs the caller's right passed on.
+ * Check one map/protect of frame at va with perm into t on behalf of the
+ * caller. Sets *grant when t's environment needs the caller's right
+ * passed on (never for a guest address space: the caller owns it).
  */
-static long check_map(struct env *x, uint64_t va, uint64_t frame, uint64_t perm, bool *grant)
+static long check_map(const struct target *t, uint64_t va, uint64_t frame, uint64_t perm,
+		      bool *grant)
 {
-	if (!sb_user_page_ok(va) || !sb_perm_ok(perm) || frame >= frames.n)
+	uint64_t p = t->g ? perm & ~(uint64_t)EXO_PERM_GUSER : perm;
+	if (!va_ok(t, va) || !sb_perm_ok(p) || frame >= frames.n)
 		return -EXO_EINVAL;
-	if (!sb_perm_within(perm, frame_rights(frame, me()->id)))
+	if (!sb_perm_within(p, frame_rights(frame, me()->id)))
 		return -EXO_EPERM;
-	*grant = !sb_perm_within(perm, frame_rights(frame, x->id));
+	*grant = !sb_perm_within(p, frame_rights(frame, t->x->id));
 	return 0;
 }
 
-static long do_map(struct env *x, uint64_t va, uint64_t frame, uint64_t perm)
+static long do_map(const struct target *t, uint64_t va, uint64_t frame, uint64_t perm)
 {
 	bool grant;
-	long r = check_map(x, va, frame, perm, &grant);
+	long r = check_map(t, va, frame, perm, &grant);
 	if (r < 0)
 		return r;
-	if (grant && (r = grant_add(frame, x->id, me(), perm & RWX)) < 0)
+	if (grant && (r = grant_add(frame, t->x->id, me(), perm & RWX)) < 0)
 		return r;
-	return pmap_map(x, va, frame, perm);
+	return t->g ? gas_map(t->g, va, frame, perm) : pmap_map(t->x, va, frame, perm);
 }
 
-/* The frame mapped at va in x, or -EXO_EINVAL if va is bad or unmapped. */
-static int64_t mapped_frame(struct env *x, uint64_t va)
+/* The frame mapped at va in t, or -EXO_EINVAL if va is bad or unmapped. */
+static int64_t mapped_frame(const struct target *t, uint64_t va)
 {
-	if (!sb_user_page_ok(va))
+	if (!va_ok(t, va))
 		return -EXO_EINVAL;
-	uint64_t *pte = pmap_lookup(x->pml4, va);
+	uint64_t *pte = t->g ? gas_lookup_pte(t->g, va) : pmap_lookup(t->x->pml4, va);
 	return pte ? (int64_t)((*pte & PTE_ADDR) >> PAGE_SHIFT) : -EXO_EINVAL;
 }
 
-static long do_protect(struct env *x, uint64_t va, uint64_t perm)
+static long do_protect(const struct target *t, uint64_t va, uint64_t perm)
 {
-	int64_t frame = mapped_frame(x, va);
-	return frame < 0 ? frame : do_map(x, va, (uint64_t)frame, perm);
+	int64_t frame = mapped_frame(t, va);
+	return frame < 0 ? frame : do_map(t, va, (uint64_t)frame, perm);
 }
 
-static long do_unmap(struct env *x, uint64_t va)
+static long do_unmap(const struct target *t, uint64_t va)
 {
-	return sb_user_page_ok(va) ? pmap_unmap(x, va) : -EXO_EINVAL;
+	if (!va_ok(t, va))
+		return -EXO_EINVAL;
+	return t->g ? gas_unmap(t->g, va) : pmap_unmap(t->x, va);
 }
 
 long sys_page_map(uint64_t as, uint64_t va, uint64_t frame, uint64_t perm)
 {
-	long err;
-	struct env *x = as_env(as, &err);
-	return x ? do_map(x, va, frame, perm) : err;
+	struct target t;
+	long err = resolve(as, &t);
+	return err ? err : do_map(&t, va, frame, perm);
 }
 
 long sys_page_unmap(uint64_t as, uint64_t va)
 {
-	long err;
-	struct env *x = as_env(as, &err);
-	return x ? do_unmap(x, va) : err;
+	struct target t;
+	long err = resolve(as, &t);
+	return err ? err : do_unmap(&t, va);
 }
 
 long sys_page_protect(uint64_t as, uint64_t va, uint64_t perm)
 {
-	long err;
-	struct env *x = as_env(as, &err);
-	return x ? do_protect(x, va, perm) : err;
+	struct target t;
+	long err = resolve(as, &t);
+	return err ? err : do_protect(&t, va, perm);
 }
 
 /* Check (apply = false) or carry out (apply = true) one batched op. */
-static long batch_op(struct env *x, const struct exo_map_op *op, bool apply)
+static long batch_op(const struct target *x, const struct exo_map_op *op, bool apply)
 {
 	bool grant;
 	switch (op->kind) {
@@ -238,9 +265,9 @@ static long batch_op(struct env *x, const struct exo_map_op *op, bool apply)
  */
 long sys_page_map_batch(uint64_t as, const struct exo_map_op *ops, uint64_t count)
 {
-	long err;
-	struct env *x = as_env(as, &err);
-	if (!x)
+	struct target t;
+	long err = resolve(as, &t);
+	if (err)
 		return err;
 	if (count > EXO_MAP_BATCH_MAX)
 		return -EXO_ERANGE;
@@ -252,7 +279,7 @@ long sys_page_map_batch(uint64_t as, const struct exo_map_op *ops, uint64_t coun
 			    0)
 				return -EXO_EFAULT;
 			for (uint64_t k = 0; k < n; k++) {
-				long r = batch_op(x, &chunk[k], apply);
+				long r = batch_op(&t, &chunk[k], apply);
 				if (r < 0)
 					return r;
 			}

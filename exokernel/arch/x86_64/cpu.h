@@ -203,6 +203,8 @@ struct cpu {
 	uint64_t ticks;	     /* [K] timer ticks since this CPU started */
 	bool idle;	     /* [A] halted, waiting for an interrupt */
 	bool ticking;	     /* [C] its slice timer is running */
+	uint64_t guest_gas; /* [A] handle of the guest address space a guest runs on here, 0 none */
+	uint64_t svm_host;  /* [C] physical page for VMSAVE/VMLOAD of the host state (svm.c) */
 };
 
 extern struct cpu cpus[MAX_CPUS];
@@ -225,6 +227,9 @@ extern uint32_t fpu_state_size; /* bytes; an XSAVE area is at most 4096 */
 void fpu_save(void *area);	/* area: 64-byte aligned */
 void fpu_restore(const void *area);
 void fpu_init_area(void *area);
+uint64_t fpu_xcr0(void);
+void fpu_set_xcr0(uint64_t v);
+void fpu_fit_xcr0(void *area, uint64_t v);
 /* arch/x86_64/vectors.S, syscall.S */
 void syscall_entry(void);
 void trap_return(const struct trapframe *tf) __attribute__((noreturn));

@@ -82,3 +82,28 @@ void fpu_init_area(void *area)
 {
 	memcpy(area, clean_state, fpu_state_size);
 }
+
+/* The XCR0 the kernel runs environments with (0 without XSAVE). */
+uint64_t fpu_xcr0(void)
+{
+	return xcr0;
+}
+
+/* Load XCR0 with v (a guest's around VMRUN; the kernel's after). Only on
+ * CPUs with XSAVE; v has been checked (sb_vmcb_check_xcr0). */
+void fpu_set_xcr0(uint64_t v)
+{
+	if (have_xsave)
+		xsetbv(0, v);
+}
+
+/* Make area loadable under XCR0 = v: XRSTOR faults on a component the
+ * header says is present (XSTATE_BV, byte 512) that XCR0 does not enable,
+ * and XSAVE leaves the bits of components outside XCR0 as they were
+ * (Intel SDM vol. 1 §13.8). Those components go back to their initial
+ * state. */
+void fpu_fit_xcr0(void *area, uint64_t v)
+{
+	if (have_xsave)
+		*(uint64_t *)((uint8_t *)area + 512) &= v;
+}

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include <exo/types.h>
+#include <exo/vcpu.h>
 
 /* "Any frame" for exo_frame_alloc. */
 #define EXO_FRAME_ANY (~0ULL)
@@ -86,10 +87,15 @@
 	X(45, disk_type, 2, const void *, prog, uint64_t, ninsn)                                 \
 	X(46, revoke_blocks, 3, uint64_t, envid, uint64_t, nblocks, uint64_t, deadline_us)       \
 	X(47, swap_register, 2, uint64_t, first, uint64_t, count)                                \
-	X(48, block_retype, 2, uint64_t, block, uint64_t, type)
+	X(48, block_retype, 2, uint64_t, block, uint64_t, type)                                  \
+	X(49, gas_create, 1, uint64_t, format)                                                   \
+	X(50, gas_destroy, 1, uint64_t, gas)                                                     \
+	X(51, vcpu_create, 1, uint64_t, flags)                                                   \
+	X(52, vcpu_destroy, 1, uint64_t, vcpu)                                                   \
+	X(53, vcpu_run, 2, uint64_t, vcpu, struct exo_vcpu_state *, state)
 
 /* One past the highest call number. */
-#define EXO_NCALLS 49
+#define EXO_NCALLS 54
 
 /*
  * Helpers to turn "type, name" pairs into parameter lists and argument
