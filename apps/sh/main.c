@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "sh.h"
@@ -177,6 +178,21 @@ void arena_keep(void)
 	keep = 1;
 }
 
+/* The terminal's modes and standard input's flags as the interactive
+ * shell found them: put back before each prompt, so a program that left
+ * the terminal raw or non-blocking (killed before it could restore it, as
+ * vm can be) does not take the shell down with it. */
+static struct termios tty_modes;
+static int tty_saved, stdin_flags = -1;
+
+static void restore_terminal(void)
+{
+	if (tty_saved)
+		tcsetattr(0, TCSADRAIN, &tty_modes);
+	if (stdin_flags >= 0)
+		fcntl(0, F_SETFL, stdin_flags);
+}
+
 static void prompt(const char *s)
 {
 	if (sh_interactive) {
@@ -237,6 +253,7 @@ static int run_source(struct source *src)
 
 		if (sh_interactive) {
 			reap_jobs(1);
+			restore_terminal();
 			prompt("$ ");
 		}
 		in.n = 0;
@@ -330,6 +347,9 @@ static void on_sigint(int sig)
 static void setup_interactive(void)
 {
 	struct sigaction sa;
+
+	tty_saved = tcgetattr(0, &tty_modes) == 0;
+	stdin_flags = fcntl(0, F_GETFL);
 
 	sh_jobctl = 1;
 	signal(SIGTERM, SIG_IGN);

@@ -311,7 +311,8 @@ static long do_read(struct proc *p, uint64_t fd, char *buf, size_t n, uint64_t a
 	case F_PIPE_R:
 		return pipe_read(f, buf, n);
 	case F_CONS:
-		return cons_read(buf, n);
+		r = cons_read(buf, n);
+		return r == -UNIX_EWAIT && (f->flags & O_NONBLOCK) ? -EAGAIN : r;
 	case F_NULL:
 		return 0;
 	default:

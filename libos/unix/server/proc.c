@@ -82,13 +82,19 @@ static void chan_release(struct proc *p)
 	p->ch = NULL;
 }
 
-/* Map the channel page into environment env and start it. */
+/*
+ * Map the channel page into environment env and start it. Every process
+ * may run virtual machines (apps/vm): it gets the guest right, since a
+ * guest is only the process's own frames and CPU time, charged and revoked
+ * like any other (docs/vmm.md). On a machine without SVM the calls say so.
+ */
 static long attach(struct proc *p, uint64_t env)
 {
 	long r = exo_page_map(env, UNIX_CHAN_VA, p->ch_frame, EXO_PERM_R | EXO_PERM_W);
 
 	if (r < 0)
 		return -ENOMEM;
+	exo_env_grant_rights(env, EXO_RIGHT_GUEST);
 	p->env = env;
 	r = exo_env_set_status(env, EXO_ENV_RUNNABLE);
 	return r < 0 ? -ENOMEM : 0;

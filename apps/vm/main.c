@@ -1,0 +1,174 @@
+/*
+ * vm - run a virtual machine: the VMM library OS (libos/vmm) for guest
+ * memory, vCPUs and devices, the UNIX library OS for files and the
+ * terminal (docs/vmm.md).
+ *
+ *   vm [-m MiB] [-smp N] [-npt] [-check] [-timeout MS] [-kernel FILE]
+ *      [-initrd "MOD ARGS,MOD ARGS..."] [-append CMDLINE] [-hda IMG]
+ *
+ * The options mean what they mean to QEMU. The guest holds the terminal
+ * while it runs (raw mode): Ctrl-] x kills it. Exit statuses are listed
+ * in usage() below.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../lib/util.h"
+#include "vmm.h"
+
+#define MAX_FILE (512u << 20)
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: vm [-m MiB] [-smp N] [-npt] [-check] [-timeout MS] [-kernel FILE]\n"
+		"          [-initrd \"MOD ARGS,MOD ARGS...\"] [-append CMDLINE] [-hda IMG]\n"
+		"  -m MiB       guest memory (default 128)\n"
+		"  -smp N       vCPUs (default 1; only 1 today)\n"
+		"  -npt         nested paging (default: shadow paging)\n"
+		"  -check       shadow paging with its coherence checker on (debugging)\n"
+		"  -timeout MS  end the guest after MS ms of its time\n"
+		"  -kernel FILE a multiboot (v1, ELF32) kernel\n"
+		"  -initrd      multiboot modules, each a file and its string, comma-separated\n"
+		"  -append      the kernel's command line\n"
+		"  -hda IMG     without -kernel: boot IMG's first sector in real mode\n"
+		"Ctrl-] x kills the guest. Exit status: (V << 1) | 1 when the guest writes V to\n"
+		"port 0xf4; 0 when it powers off or resets; %d triple fault; %d VMM error or bad\n"
+		"input; %d killed (Ctrl-] x); %d time limit.\n",
+		VM_EXIT_TRIPLE, VM_EXIT_VMM_ERROR, VM_EXIT_KILLED, VM_EXIT_TIMEOUT);
+	exit(VM_EXIT_VMM_ERROR);
+}
+
+/* The whole of file path in memory (at most max bytes), or exit. */
+static void *slurp(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "vm: %s: %s\n", path, strerror(errno));
+		exit(VM_EXIT_VMM_ERROR);
+	}
+	size_t n = st.st_size < (off_t)max ? (size_t)st.st_size : max;
+	char *buf = xmalloc(n ? n : 1);
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			fprintf(stderr, "vm: %s: %s\n", path,
+				r < 0 ? strerror(errno) : "short read");
+			exit(VM_EXIT_VMM_ERROR);
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	*len = n;
+	return buf;
+}
+
+static void con_write(void *ctx, const char *buf, size_t n)
+{
+	(void)ctx;
+	util_write_all(STDOUT_FILENO, buf, n);
+}
+
+static size_t con_read(void *ctx, char *buf, size_t max)
+{
+	(void)ctx;
+	ssize_t r = read(STDIN_FILENO, buf, max);
+	return r > 0 ? (size_t)r : 0;
+}
+
+/* "-initrd": "FILE ARGS,FILE ARGS": each module's string is the whole
+ * entry (multiboot's convention: the file name, then its arguments). */
+static void modules(struct vm_config *cfg, char *list)
+{
+	for (char *save = NULL, *e = strtok_r(list, ",", &save); e;
+	     e = strtok_r(NULL, ",", &save)) {
+		while (*e == ' ')
+			e++;
+		if (cfg->nmods == VM_MAX_MODULES) {
+			fprintf(stderr, "vm: more than %d modules\n", VM_MAX_MODULES);
+			exit(VM_EXIT_VMM_ERROR);
+		}
+		char *file = strdup(e), *sp = strchr(file, ' ');
+		if (sp)
+			*sp = 0;
+		struct vm_module *m = &cfg->mods[cfg->nmods++];
+		m->data = slurp(file, MAX_FILE, &m->len);
+		m->string = e;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct vm_config cfg = { .mem_mib = 128, .smp = 1, .cmdline = "" };
+	char *kernel = NULL, *hda = NULL, *initrd = NULL;
+	util_prog = "vm";
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		bool more = i + 1 < argc;
+		if (!strcmp(o, "-npt"))
+			cfg.npt = true;
+		else if (!strcmp(o, "-check"))
+			cfg.check_shadow = true;
+		else if (!strcmp(o, "-m") && more)
+			cfg.mem_mib = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(o, "-smp") && more)
+			cfg.smp = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(o, "-timeout") && more)
+			cfg.timeout_ms = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(o, "-kernel") && more)
+			kernel = argv[++i];
+		else if (!strcmp(o, "-initrd") && more)
+			initrd = argv[++i];
+		else if (!strcmp(o, "-append") && more)
+			cfg.cmdline = argv[++i];
+		else if (!strcmp(o, "-hda") && more)
+			hda = argv[++i];
+		else
+			usage();
+	}
+	if (kernel) {
+		cfg.kernel = slurp(kernel, MAX_FILE, &cfg.kernel_len);
+		if (initrd)
+			modules(&cfg, initrd);
+	} else if (hda) {
+		size_t n;
+		cfg.bootsect = slurp(hda, 512, &n);
+		if (n < 512) {
+			fprintf(stderr, "vm: %s: shorter than one 512-byte sector\n", hda);
+			return VM_EXIT_VMM_ERROR;
+		}
+	} else {
+		usage();
+	}
+	/* The guest holds the terminal: raw, no echo, no signals. */
+	struct termios saved, raw;
+	bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+	if (tty) {
+		raw = saved;
+		raw.c_lflag &= ~(ICANON | ECHO | ISIG);
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	}
+	int fl = fcntl(STDIN_FILENO, F_GETFL);
+	if (fl >= 0)
+		fcntl(STDIN_FILENO, F_SETFL, fl | O_NONBLOCK);
+	cfg.host = (struct vm_host){ .console_write = con_write, .console_read = con_read };
+	char err[256];
+	int status = vm_run(&cfg, err, sizeof(err));
+	if (fl >= 0)
+		fcntl(STDIN_FILENO, F_SETFL, fl);
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	if (err[0])
+		fprintf(stderr, "\r\nvm: %s\n", err);
+	return status;
+}

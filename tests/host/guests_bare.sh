@@ -1,0 +1,97 @@
+#!/bin/bash
+# tests/host/guests_bare.sh - the VMM's test guests (tests/guests/README.md)
+# on bare QEMU, the reference the VMM must match.
+#
+# Run by tools/run-tests.sh from the top of the tree with RUN_DIR set to a
+# scratch directory; exit 0 means pass. Builds nothing: `make` (all) has
+# built build/guests/. Each guest is judged by QEMU's exit status
+# (isa-debug-exit: 33 pass, 35 fail, 15 for exitcode's status=7) and by its
+# serial output, kept in RUN_DIR/NAME.log.
+set -u
+
+G=$PWD/build/guests
+: "${RUN_DIR:?RUN_DIR must name a scratch directory}"
+T=${TEST_TIMEOUT:-60}
+QEMU=(qemu-system-x86_64 -machine pc -accel tcg -cpu max -m 128 -smp 1 -display none
+	-no-reboot -monitor none -serial stdio -device "isa-debug-exit,iobase=0xf4,iosize=4")
+failed=0
+
+bad() {
+	echo "FAIL: $*"
+	failed=$((failed + 1))
+}
+
+# judge LABEL LOG RC WANT_RC TEXT...: RC must be WANT_RC and each TEXT a
+# line fragment of LOG.
+judge() {
+	local label=$1 log=$2 rc=$3 want=$4 s
+	shift 4
+	if [ "$rc" != "$want" ]; then
+		sed 's/^/   | /' "$log" | tail -n 20
+		bad "$label: QEMU exit status $rc, expected $want"
+		return
+	fi
+	for s in "$@"; do
+		if ! grep -q -F -- "$s" "$log"; then
+			sed 's/^/   | /' "$log" | tail -n 20
+			bad "$label: expected in the serial output: $s"
+			return
+		fi
+	done
+	echo "ok   $label (status $rc): $(grep -E 'PASS|FAIL|exit status' "$log" | tail -n 1 | tr -d '\r')"
+}
+
+# boot LABEL LOG QEMU-ARGS...: run QEMU, stdin empty; sets rc.
+boot() {
+	local label=$1 log=$2
+	shift 2
+	rc=0
+	timeout "$T" "${QEMU[@]}" "$@" </dev/null >"$log" 2>&1 || rc=$?
+}
+
+for f in paging perm ad tlb pic_pit uart exitcode svm_insns cpuid_msr; do
+	[ -f "$G/$f.elf" ] || bad "$G/$f.elf not built (make guests)"
+done
+[ -f "$G/bootsect.img" ] || bad "$G/bootsect.img not built (make guests)"
+[ "$failed" = 0 ] || exit 1
+
+for g in paging perm ad tlb pic_pit svm_insns cpuid_msr; do
+	boot "$g" "$RUN_DIR/$g.log" -kernel "$G/$g.elf"
+	judge "$g" "$RUN_DIR/$g.log" "$rc" 33 "guest $g: PASS ("
+done
+
+# exitcode: the value from the command line is the exit status; without
+# one the guest fails the usual way.
+boot exitcode "$RUN_DIR/exitcode.log" -kernel "$G/exitcode.elf" -append "status=7"
+judge "exitcode status=7" "$RUN_DIR/exitcode.log" "$rc" 15 "exit status 7"
+boot exitcode "$RUN_DIR/exitcode-none.log" -kernel "$G/exitcode.elf"
+judge "exitcode without status" "$RUN_DIR/exitcode-none.log" "$rc" 35 "guest exitcode: FAIL"
+
+# bootsect: a raw boot sector started by the firmware at 0x7C00.
+boot bootsect "$RUN_DIR/bootsect.log" -drive "file=$G/bootsect.img,format=raw"
+judge bootsect "$RUN_DIR/bootsect.log" "$rc" 33 "guest bootsect: PASS ("
+
+# uart: the line goes in once the guest says it is ready to receive.
+log=$RUN_DIR/uart.log
+fifo=$RUN_DIR/uart.in
+rm -f "$fifo"
+mkfifo "$fifo"
+timeout "$T" "${QEMU[@]}" -kernel "$G/uart.elf" <"$fifo" >"$log" 2>&1 &
+pid=$!
+exec 3>"$fifo"
+for _ in $(seq $((T * 10))); do
+	grep -q "guest uart: ready" "$log" && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+printf 'ping\n' >&3
+rc=0
+wait "$pid" || rc=$?
+exec 3>&-
+judge uart "$log" "$rc" 33 "guest uart: ready" "got: ping" "guest uart: PASS ("
+
+if [ "$failed" != 0 ]; then
+	echo "FAIL guests_bare: $failed failed"
+	exit 1
+fi
+echo "PASS guests_bare"
