@@ -339,6 +339,9 @@ void fz_after(const struct fz_call *c, long r)
 	case 38 ... 48:		     /* the disk calls, block revocation, swap areas, retype */
 		fz_disk_after(c, r); /* against the model of the disk */
 		break;
+	case 49 ... 53: /* guest contexts */
+		fz_guest_after(c, r);
+		break;
 	case 33:
 	case 36:
 		if (r != -EXO_EPERM) /* we hold neither REVOKE nor TRACE */

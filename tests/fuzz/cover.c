@@ -25,6 +25,9 @@ _Static_assert(EXO_NCALLS >= FZ_NCALLS, "the fuzzer knows calls the ABI does not
 #define NO_DISK	  "the fuzz tests run with a formatted disk"
 #define FROZEN	  "a read-only region needs a failing disk write"
 #define NO_REVOKE "needs EXO_RIGHT_REVOKE, which the attacker must not hold"
+#define NOT_RUNNING                                                                         \
+	"needs a vCPU of the attacker running on the other CPU at that moment (vm_hostile " \
+	"covers a guest running while its environment goes)"
 
 struct doc {
 	uint32_t errs;	 /* documented errors */
@@ -104,6 +107,13 @@ static const struct doc docs[FZ_NCALLS + 1] = {
 	[48] = { E(EINVAL) | E(ENOTSUP) | E(EPERM) | E(EBUSY) | E(EAGAIN) | E(EIO),
 		 E(ENOTSUP) | E(EAGAIN) | E(EIO),
 		 NO_DISK "; " FROZEN "; every type a block has was registered this boot", false },
+	[49] = { E(EPERM) | E(ENOTSUP) | E(EINVAL) | E(ENOMEM), E(EPERM) | E(ENOTSUP),
+		 "the attacker keeps the guest right the victim gives it, on an SVM CPU", false },
+	[50] = { E(EINVAL) | E(EBUSY), E(EBUSY), NOT_RUNNING, false },
+	[51] = { E(EPERM) | E(ENOTSUP) | E(EINVAL) | E(ENOMEM), E(EPERM) | E(ENOTSUP),
+		 "the attacker keeps the guest right the victim gives it, on an SVM CPU", false },
+	[52] = { E(EINVAL) | E(EBUSY), E(EBUSY), NOT_RUNNING, false },
+	[53] = { E(EINVAL) | E(EBUSY) | E(EFAULT), E(EBUSY), NOT_RUNNING, false },
 	[FZ_BADNR] = { E(ENOSYS), 0, NULL, false },
 };
 

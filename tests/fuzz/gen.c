@@ -294,11 +294,13 @@ static uint64_t pick_len(uint64_t r)
 }
 
 /* The address space of a mapping call: ourselves, a child, the victim,
- * or anything. */
+ * one of our guest address spaces (live, stale or forged), or anything. */
 static uint64_t pick_as(uint64_t r, bool aim, bool valid)
 {
 	if (aim)
 		return pick_env(r, true, valid);
+	if (r % 16 == 7)
+		return EXO_AS_GAS(fz_guest_handle(r >> 4, false));
 	switch (r % 8) {
 	case 0:
 	case 1:
@@ -323,7 +325,13 @@ static uint64_t pick_as(uint64_t r, bool aim, bool valid)
  * it, but then it is never one of those). */
 static void guard_map(uint64_t as, uint64_t *va, uint64_t *frame, uint64_t *perm, uint64_t *flags)
 {
-	if (fz_is_self(as)) {
+	if (as & EXO_AS_GAS_BIT) {
+		/* A running guest writes what it maps writable: never our own. */
+		if (fz_infra(*frame) && (*perm & EXO_PERM_W)) {
+			*perm &= ~EXO_PERM_W;
+			*flags |= FZ_F_GUARD;
+		}
+	} else if (fz_is_self(as)) {
 		*va = guard_self_va(*va, flags);
 		if (fz_infra(*frame) && (*perm & EXO_PERM_W) && (*perm & EXO_PERM_R)) {
 			*perm &= ~EXO_PERM_W;
@@ -506,13 +514,14 @@ static uint32_t pick_call(uint64_t r, bool aim)
 		uint8_t nr, w;
 	};
 	static const struct weight any[] = {
-		{ 0, 1 },  { 1, 2 },  { 2, 2 },	 { 3, 1 },  { 4, 3 },  { 5, 6 },	{ 6, 5 },
-		{ 7, 12 }, { 8, 6 },  { 10, 1 }, { 12, 2 }, { 13, 3 }, { 14, 3 },	{ 15, 3 },
-		{ 16, 4 }, { 17, 2 }, { 18, 2 }, { 19, 6 }, { 20, 5 }, { 21, 4 },	{ 22, 6 },
-		{ 23, 5 }, { 24, 2 }, { 25, 2 }, { 26, 1 }, { 27, 1 }, { 28, 1 },	{ 29, 2 },
-		{ 30, 2 }, { 31, 2 }, { 32, 2 }, { 33, 1 }, { 34, 1 }, { 35, 2 },	{ 36, 1 },
-		{ 37, 1 }, { 38, 1 }, { 39, 2 }, { 40, 3 }, { 41, 3 }, { 42, 3 },	{ 43, 2 },
-		{ 44, 6 }, { 45, 2 }, { 46, 2 }, { 47, 3 }, { 48, 3 }, { FZ_BADNR, 1 },
+		{ 0, 1 },  { 1, 2 },  { 2, 2 },	 { 3, 1 },	  { 4, 3 },  { 5, 6 },	{ 6, 5 },
+		{ 7, 12 }, { 8, 6 },  { 10, 1 }, { 12, 2 },	  { 13, 3 }, { 14, 3 }, { 15, 3 },
+		{ 16, 4 }, { 17, 2 }, { 18, 2 }, { 19, 6 },	  { 20, 5 }, { 21, 4 }, { 22, 6 },
+		{ 23, 5 }, { 24, 2 }, { 25, 2 }, { 26, 1 },	  { 27, 1 }, { 28, 1 }, { 29, 2 },
+		{ 30, 2 }, { 31, 2 }, { 32, 2 }, { 33, 1 },	  { 34, 1 }, { 35, 2 }, { 36, 1 },
+		{ 37, 1 }, { 38, 1 }, { 39, 2 }, { 40, 3 },	  { 41, 3 }, { 42, 3 }, { 43, 2 },
+		{ 44, 6 }, { 45, 2 }, { 46, 2 }, { 47, 3 },	  { 48, 3 }, { 49, 2 }, { 50, 1 },
+		{ 51, 1 }, { 52, 1 }, { 53, 3 }, { FZ_BADNR, 1 },
 	};
 	static const struct weight aimed[] = {
 		{ 4, 2 },  { 5, 2 },  { 6, 3 },	 { 7, 8 },  { 8, 3 },  { 13, 2 },
@@ -673,7 +682,8 @@ void fz_gen(struct fz_call *c, const uint64_t r[FZ_DRAWS], bool in_handler)
 		a[1] = r[3] % 8 ? rights[k3 % NWORDS(rights)] : k3;
 		/* Keep our console, and the disk right that lets us attach
 		 * to our owners (the model in disk.c follows it anyway). */
-		uint64_t keep = EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE | EXO_RIGHT_DISK;
+		uint64_t keep =
+			EXO_RIGHT_CONSOLE | EXO_RIGHT_MACHINE | EXO_RIGHT_DISK | EXO_RIGHT_GUEST;
 		if (c->nr == 18 && fz_is_self(a[0]) && (a[1] & keep)) {
 			a[1] &= ~keep;
 			c->flags |= FZ_F_GUARD;
@@ -797,6 +807,9 @@ void fz_gen(struct fz_call *c, const uint64_t r[FZ_DRAWS], bool in_handler)
 	}
 	case 38 ... 48: /* the disk calls, block revocation, swap areas, retype */
 		fz_disk_gen(c, r, aim, valid, in_handler);
+		break;
+	case 49 ... 53: /* guest contexts */
+		fz_guest_gen(c, r, valid);
 		break;
 	case FZ_BADNR: {
 		static const uint64_t nrs[] = { EXO_NCALLS,	  ~0ULL,	 1ULL << 32,

@@ -291,6 +291,9 @@ void fz_victim(void)
 		test_sleep_us(5000);
 	}
 	printf("victim: env %#x, attacker %#x\n", me, aid);
+	/* So its guest-context calls reach the kernel's checks (guest.c). */
+	if (exo_env_grant_rights(aid, EXO_RIGHT_GUEST) < 0)
+		fail("cannot give the attacker the guest right", aid, 0);
 	for (unsigned i = 0; i < VICTIM_PAGES; i++) {
 		long f = exo_frame_alloc(EXO_FRAME_ANY, 0);
 		if (f < 0 || exo_page_map(EXO_AS_SELF, VICTIM_VA + i * 4096ULL, (uint64_t)f,
