@@ -323,10 +323,7 @@ static void test_icw_cut_short(void)
 static uint64_t rng = 0x1234567887654321ULL;
 static uint64_t rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545F4914F6CDD1DULL;
+	return unit_rand(&rng);
 }
 
 static void test_hostile_random(void)

@@ -283,10 +283,7 @@ static void test_cmos_memory_bytes(void)
 static uint64_t rng = 0x0123456789ABCDEFULL;
 static uint64_t rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545F4914F6CDD1DULL;
+	return unit_rand(&rng);
 }
 
 static void test_hostile_random(void)

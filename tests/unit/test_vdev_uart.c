@@ -341,10 +341,7 @@ static void test_interrupt_priority(void)
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 static uint64_t rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545F4914F6CDD1DULL;
+	return unit_rand(&rng);
 }
 
 static void test_hostile_random(void)

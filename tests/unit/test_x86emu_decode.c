@@ -1288,10 +1288,7 @@ static uint64_t rng;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dULL;
+	return unit_rand(&rng);
 }
 
 /* 100,000 random byte strings per mode: a defined status, length <= 15,

@@ -137,10 +137,7 @@ static uint64_t rng;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dULL;
+	return unit_rand(&rng);
 }
 
 static const struct x86emu_ops ops = { mock_read, mock_write, mock_cmpxchg, mock_in, mock_out };

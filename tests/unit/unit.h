@@ -15,12 +15,26 @@
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <stdint.h>
+
 #include <CUnit/CUnit.h>
 
 struct unit_suite {
 	const char *name;
 	CU_TestInfo *tests;
 };
+
+/* xorshift64* (Vigna, 2016): the seeded generator the randomized tests
+ * share, so a failing run repeats exactly. *state must not be 0. */
+static inline uint64_t unit_rand(uint64_t *state)
+{
+	uint64_t x = *state;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
 
 #define UNIT_SUITE(id, array)                          \
 	static const struct unit_suite unit_suite_##id \
