@@ -191,6 +191,8 @@ step "crash between the log and the home writes"
 EXODISK_TEST_CRASH=after-log t 3 "$X" own d.img k2 bob 9000 5
 t 1 "$X" check d.img
 has "differ at home" "replay pending"
+t 0 "$X" check-replayed d.img
+has "not yet home: the next boot replays it" "consistent"
 t 0 "$X" show d.img
 has "17  none"
 t 0 "$X" reconcile d.img

@@ -105,18 +105,6 @@ for ((i = 0; i < POINTS; i++)); do
 	fi
 done
 
-# region_ok IMG: exodisk check passes, or its only problem is a complete
-# log transaction not yet written home: a crash between the kernel's log
-# flush and its home writes (every flush of unixd commits XN's held marks),
-# which the next boot replays; check validates the state after that replay.
-region_ok() {
-	local out rc=0
-	out=$($XD check "$1" 2>&1) || rc=$?
-	printf '%s\n' "$out"
-	[ $rc = 0 ] && return 0
-	[ $rc = 1 ] && ! printf '%s\n' "$out" | grep '^  - ' | grep -qv 'is complete but .* differ at home'
-}
-
 # check_point I SPEC: one result line in $R/p-I.res.
 check_point() {
 	local i=$1 spec=$2 n s t args=() d=$R/p-$1 why="" desc
@@ -126,7 +114,7 @@ check_point() {
 	desc="point $n${s:+ seed $s}${t:+ torn}"
 	if ! $LR build "$LOG" "$R/base.img" "$d.img" "$n" "${args[@]}" >"$d.log" 2>&1; then
 		why="logreplay: $(tail -n 1 "$d.log")"
-	elif ! region_ok "$d.img" >>"$d.log" 2>&1; then
+	elif ! $XD check-replayed "$d.img" >>"$d.log" 2>&1; then
 		why="exodisk check: $(tail -n 2 "$d.log" | tr '\n' ' ')"
 	elif ! $XD extract "$d.img" $B/disk.key "$d.ext2" >>"$d.log" 2>&1; then
 		why="cannot extract the file system"

@@ -60,18 +60,6 @@ t0=$SECONDS
 # correcting the disk, a panic, unixd giving up, a program's CHECK.
 BAD='refused|panic|invariant|corrected|powering off|unmount failed|needs e2fsck|cannot mount|read-only|CHECK failed|TEST-END fail'
 
-# region_ok IMG: exodisk check passes, or its only problem is a complete
-# log transaction not yet written home: a crash between the kernel's log
-# flush and its home writes (every flush of unixd commits XN's held marks),
-# which the next boot replays; check validates the state after that replay.
-region_ok() {
-	local out rc=0
-	out=$($XD check "$1" 2>&1) || rc=$?
-	printf '%s\n' "$out"
-	[ $rc = 0 ] && return 0
-	[ $rc = 1 ] && ! printf '%s\n' "$out" | grep '^  - ' | grep -qv 'is complete but .* differ at home'
-}
-
 fail() {
 	echo "unix_kill: FAIL: $*"
 	exit 1
@@ -203,7 +191,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	nrep=$(grep -c '^fsynced' "$R/run$round.txt")
 
 	# 3: host checks on the disk as the kill left it.
-	region_ok "$R/disk.img" >"$R/check$round.log" 2>&1 ||
+	$XD check-replayed "$R/disk.img" >"$R/check$round.log" 2>&1 ||
 		{ tail -n 5 "$R/check$round.log"; fail "round $round: exodisk check after the kill"; }
 	why=$(fs_ok "$R/disk.img" "$R/kill$round.ext2") || fail "round $round: after the kill: $why"
 	if [ "$REPAIR" = 1 ]; then
@@ -247,7 +235,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		unset size good
 	fi
 	[ -z "$why" ] || { tail -n 20 "$R/check$round.txt"; fail "round $round: checker: $why"; }
-	region_ok "$R/disk.img" >>"$R/check$round.log" 2>&1 ||
+	$XD check-replayed "$R/disk.img" >>"$R/check$round.log" 2>&1 ||
 		{ tail -n 5 "$R/check$round.log"; fail "round $round: exodisk check after the checker"; }
 	echo "unix_kill: round $round: killed ${delay}s after fsync report $k ($nrep seen)," \
 		"$(grep -c . "$R/required.txt") reports checked," \
