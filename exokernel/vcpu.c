@@ -152,20 +152,28 @@ void vcpu_env_gone(struct env *e)
 #define STATE_REST	 offsetof(struct exo_vcpu_state, gpr)
 #define STATE_REST_BYTES (offsetof(struct exo_vcpu_state, cycles) - STATE_REST)
 
-/* Run the guest; the kernel lock is not held meanwhile. */
-static uint64_t enter_guest(struct vcpu *v, struct gas *g, uint64_t xcr0)
+/*
+ * Run the guest; the kernel lock is not held meanwhile. *xcr0 is the
+ * guest's XCR0 going in and coming out: XSETBV is a forced intercept, but
+ * QEMU's SVM does not intercept it, so a guest there sets its XCR0
+ * natively, and it is read back after the #VMEXIT (the next run checks it
+ * again). Returns the TSC cycles from VMRUN to #VMEXIT.
+ */
+static uint64_t enter_guest(struct vcpu *v, struct gas *g, uint64_t *xcr0)
 {
 	struct cpu *c = this_cpu();
 	struct env *e = self();
 	__atomic_store_n(&c->guest_gas, gas_handle(g), __ATOMIC_RELEASE);
 	fpu_save(e->fpu);
-	fpu_set_xcr0(xcr0);
-	fpu_fit_xcr0(v->fpu, xcr0);
+	fpu_set_xcr0(*xcr0);
+	fpu_fit_xcr0(v->fpu, *xcr0);
 	fpu_restore(v->fpu);
 	kernel_unlock();
 	uint64_t t0 = rdtsc();
 	svm_vmrun(virt_to_phys(v->vmcb), v->gpr, c->svm_host);
 	uint64_t cycles = rdtsc() - t0;
+	if (fpu_xcr0())
+		*xcr0 = fpu_read_xcr0();
 	fpu_save(v->fpu);
 	fpu_set_xcr0(fpu_xcr0());
 	fpu_restore(e->fpu);
@@ -221,7 +229,7 @@ long sys_vcpu_run(uint64_t handle, struct exo_vcpu_state *state)
 	v->last_cpu = c->id + 1;
 	v->last_gas = rest[17];
 	v->last_tlb = g->tlb_gen;
-	cycles = enter_guest(v, g, xcr0);
+	cycles = enter_guest(v, g, &xcr0);
 	v->running = false;
 	g->users--;
 	if (self()->dying) { /* destroyed while the guest ran */
@@ -229,8 +237,9 @@ long sys_vcpu_run(uint64_t handle, struct exo_vcpu_state *state)
 		schedule();
 	}
 	memcpy(rest, v->gpr, sizeof(v->gpr));
+	rest[16] = xcr0;
 	if (copy_to_user(e, (uint64_t)state, v->vmcb, STATE_VMCB_BYTES) < 0 ||
-	    copy_to_user(e, (uint64_t)state + STATE_REST, rest, sizeof(v->gpr)) < 0 ||
+	    copy_to_user(e, (uint64_t)state + STATE_REST, rest, sizeof(v->gpr) + 8) < 0 ||
 	    copy_to_user(e, (uint64_t)&state->cycles, &cycles, 8) < 0)
 		return -EXO_EFAULT;
 	return 0;

@@ -130,7 +130,12 @@ static void save_paging(struct vcpu *c)
 
 void cpu_set_efer(struct vcpu *c, uint64_t v)
 {
+	uint64_t old = c->efer;
 	c->efer = v;
+	/* NXE decides whether NX is a right or a reserved bit: every shadow
+	 * entry was made under the old rule. */
+	if (!nested(c) && ((old ^ v) & X86_EFER_NXE))
+		shadow_flush(c);
 }
 
 /* A guest write of v to CRn (n = 0, 3, 4), with the architecture's #GP
@@ -156,7 +161,7 @@ static bool set_cr(struct vcpu *c, unsigned n, uint64_t v)
 	case 3:
 		c->cr3 = v;
 		if (!nested(c))
-			shadow_flush(c); /* a CR3 write flushes the TLB (global too: allowed) */
+			shadow_set_cr3(c); /* switch tables; the cache is coherent */
 		return true;
 	case 4:
 		if ((v & ~CR4_GUEST) || ((c->efer & X86_EFER_LMA) && !(v & X86_CR4_PAE)))
@@ -240,10 +245,13 @@ static int access_page(struct vcpu *c, uint64_t la, void *buf, size_t len, uint3
 	}
 	struct vm *vm = c->vm;
 	if (gpa_is_ram(vm, w.gpa, len)) {
-		if (kind & PFEC_W)
+		if (kind & PFEC_W) {
 			memcpy(vm->ram + w.gpa, buf, len);
-		else
+			if (!nested(c))
+				shadow_write(c, w.gpa, len); /* maybe a guest page table */
+		} else {
 			memcpy(buf, vm->ram + w.gpa, len);
+		}
 		return 0;
 	}
 	/* Nothing backs it: reads float high, writes vanish (as on a PC bus). */
@@ -320,26 +328,42 @@ static void unsupported(struct vcpu *c, const char *what, const struct x86emu_re
 	       what, (unsigned long long)r->rip, hex);
 }
 
-bool cpu_emulate(struct vcpu *c)
+/* Emulate the instruction at RIP: 1 if done or its fault injected, 0 if
+ * the emulator does not know it (nothing changed; r says what it was), -1
+ * if the VM has ended. */
+static int emulate(struct vcpu *c, struct x86emu_result *r)
 {
 	struct x86emu_cpu e;
-	struct x86emu_result r;
 	cpu_load_emu(c, &e);
-	switch (x86emu_step(&e, &cpu_emu_ops, c, &r)) {
+	switch (x86emu_step(&e, &cpu_emu_ops, c, r)) {
 	case X86EMU_OK:
 		retired(c);
 		/* fall through */
 	case X86EMU_RETRY:
 		cpu_store_emu(c, &e);
-		return !c->vm->done;
+		return c->vm->done ? -1 : 1;
 	case X86EMU_FAULT:
 		cpu_store_emu(c, &e); /* a REP keeps its progress */
-		inject_fault(c, &r.fault);
-		return true;
+		inject_fault(c, &r->fault);
+		return 1;
 	default:
-		unsupported(c, "emulation", &r);
-		return false;
+		return 0;
 	}
+}
+
+bool cpu_emulate(struct vcpu *c)
+{
+	struct x86emu_result r;
+	int e = emulate(c, &r);
+	if (e == 0)
+		unsupported(c, "emulation", &r);
+	return e > 0;
+}
+
+int cpu_emulate_try(struct vcpu *c)
+{
+	struct x86emu_result r;
+	return emulate(c, &r);
 }
 
 /* Decode the instruction at RIP; false after injecting its fetch fault or
@@ -513,6 +537,30 @@ static void do_cr(struct vcpu *c)
 	retired(c);
 }
 
+/* MOV to/from DR0-DR3: the kernel forces these to exit (it does not switch
+ * them); the guest's values live here. The breakpoints they describe are
+ * never armed on the hardware: a guest's DR7 may enable them, they do not
+ * fire (a debugger inside the guest loses hardware breakpoints). */
+static void do_dr(struct vcpu *c)
+{
+	struct x86emu_insn in;
+	if (!decode(c, &in))
+		return;
+	if (in.map != X86EMU_MAP_0F || (in.opcode != 0x21 && in.opcode != 0x23) ||
+	    (in.reg & 7) > 3) {
+		struct x86emu_result r = { .rip = c->st->vmcb.save.rip, .nbytes = in.len };
+		memcpy(r.bytes, in.bytes, in.len);
+		return unsupported(c, "debug register access", &r);
+	}
+	uint64_t mask = in.mode == X86EMU_MODE_LONG64 ? ~0ull : 0xffffffffull;
+	if (in.opcode == 0x23)
+		c->dr[in.reg & 7] = *gpr(c, in.rm) & mask;
+	else
+		*gpr(c, in.rm) = c->dr[in.reg & 7] & mask;
+	c->st->vmcb.save.rip += in.len;
+	retired(c);
+}
+
 static void do_invlpg(struct vcpu *c)
 {
 	struct x86emu_insn in;
@@ -618,6 +666,16 @@ static void handle_exit(struct vcpu *c)
 	case VMEXIT_INVLPG:
 		do_invlpg(c);
 		break;
+	case VMEXIT_EXC(1):
+	case VMEXIT_EXC(17):
+		/* #DB and #AC: the kernel intercepts them (a guest could make
+		 * their delivery loop in the CPU); they are the guest's own. */
+		cpu_inject_exc(c, (unsigned)(code - VMEXIT_EXC(0)), code == VMEXIT_EXC(17), 0);
+		break;
+	case VMEXIT_DR_READ(0)... VMEXIT_DR_READ(3):
+	case VMEXIT_DR_WRITE(0)... VMEXIT_DR_WRITE(3):
+		do_dr(c);
+		break;
 	case VMEXIT_EXC(14):
 		shadow_fault(c, ctl->exit_info2, (uint32_t)ctl->exit_info1);
 		break;
@@ -697,5 +755,7 @@ void cpu_run(struct vcpu *c)
 		}
 		save_paging(c);
 		handle_exit(c);
+		if (!nested(c))
+			shadow_exit(c);
 	}
 }

@@ -11,7 +11,8 @@
  * §5.6 says; a failed check gives the #PF error code the hardware would.
  * Accessed bits are set on every entry of a successful walk and the dirty
  * bit on the leaf of a write, with a compare-exchange so another vCPU's
- * update is not lost.
+ * update is not lost. A walk reports the gpa of every entry it read: the
+ * shadow MMU write-protects those table pages (shadow.c).
  */
 #include <string.h>
 
@@ -35,6 +36,20 @@ enum gmode guest_mode(const struct vcpu *c)
 	if (c->efer & X86_EFER_LMA)
 		return GM_LONG;
 	return (c->cr4 & X86_CR4_PAE) ? GM_PAE : GM_32;
+}
+
+uint64_t gwalk_root(const struct vcpu *c)
+{
+	switch (guest_mode(c)) {
+	case GM_32:
+		return c->cr3 & 0xfffff000ull;
+	case GM_PAE:
+		return c->cr3 & 0xffffffe0ull;
+	case GM_LONG:
+		return c->cr3 & ADDR_MASK;
+	default:
+		return 0;
+	}
 }
 
 /* The entry at gpa (size 4 or 8 bytes) in guest RAM, or NULL. */
@@ -73,6 +88,11 @@ struct level {
 
 int gwalk(struct vcpu *c, uint64_t gva, uint32_t kind, struct gwalk *w)
 {
+	return gwalk_at(c, gwalk_root(c), gva, kind, w);
+}
+
+int gwalk_at(struct vcpu *c, uint64_t root, uint64_t gva, uint32_t kind, struct gwalk *w)
+{
 	enum gmode m = guest_mode(c);
 	memset(w, 0, sizeof(*w));
 	w->w = w->u = true;
@@ -84,9 +104,8 @@ int gwalk(struct vcpu *c, uint64_t gva, uint32_t kind, struct gwalk *w)
 	bool nxe = c->efer & X86_EFER_NXE;
 	unsigned size = m == GM_32 ? 4 : 8;
 	unsigned levels = m == GM_LONG ? 4 : m == GM_PAE ? 3 : 2;
-	uint64_t table = m == GM_32    ? (c->cr3 & 0xfffff000ull)
-			 : m == GM_PAE ? (c->cr3 & 0xffffffe0ull)
-				       : (c->cr3 & ADDR_MASK);
+	uint64_t table = root;
+	w->ent_size = size;
 	struct level lv[4];
 	unsigned n = 0;
 	uint64_t rsvd = 0, gpa = 0;
@@ -101,6 +120,7 @@ int gwalk(struct vcpu *c, uint64_t gva, uint32_t kind, struct gwalk *w)
 			goto fault;
 		}
 		uint64_t e = load(p, size);
+		w->ent[n] = table + idx * size;
 		lv[n++] = (struct level){ p, e };
 		if (!(e & E_P)) {
 			w->pfec = 0;
@@ -149,7 +169,9 @@ int gwalk(struct vcpu *c, uint64_t gva, uint32_t kind, struct gwalk *w)
 	/* Rights (§5.6). */
 	bool user = kind & PFEC_U, write = kind & PFEC_W, fetch = kind & PFEC_I;
 	bool ok = true;
-	if (user) {
+	if (kind & GW_NOPERM) {
+		/* the caller judges the rights itself (shadow_check) */
+	} else if (user) {
 		ok = w->u && (!write || w->w) && !(fetch && w->nx);
 	} else {
 		if (write && !w->w && (c->cr0 & X86_CR0_WP))
@@ -166,13 +188,19 @@ int gwalk(struct vcpu *c, uint64_t gva, uint32_t kind, struct gwalk *w)
 		w->pfec = PFEC_P;
 		goto fault;
 	}
-	for (unsigned i = 0; i < n && !(kind & GW_PEEK); i++) {
+	w->levels = n;
+	w->accessed = true;
+	for (unsigned i = 0; i < n; i++) {
 		bool last = i == n - 1;
 		bool pdpte_pae = m == GM_PAE && i == 0;
-		if (!pdpte_pae)
+		if (pdpte_pae)
+			continue; /* a PAE PDPTE has no A bit */
+		if (!(kind & GW_PEEK))
 			set_bits(lv[i].p, size, lv[i].e, E_A | (last && write ? E_D : 0));
+		else
+			w->accessed &= !!(lv[i].e & E_A);
 	}
-	w->dirty = write || (lv[n - 1].e & E_D);
+	w->dirty = (write && !(kind & GW_PEEK)) || (lv[n - 1].e & E_D);
 	return 0;
 fault:
 	w->pfec |= kind & (PFEC_W | PFEC_U);

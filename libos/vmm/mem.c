@@ -7,7 +7,8 @@
  * Visible revocation (docs/vmm.md, "Guest memory under revocation"): the
  * frames are the VMM's like any others, and when the kernel asks for some
  * back, the VMM gives guest pages that hold only zeros (VMware ESX's
- * zero-page reclamation): it unmaps them everywhere, frees the frames and
+ * zero-page reclamation): it unmaps them everywhere (the shadow tables
+ * find them through their reverse maps), frees the frames and
  * marks the pages unbacked (frame 0). An unbacked page reads as zeros: the
  * first touch, by the guest (#NPF, or a shadow #PF) or by the VMM itself
  * (a page fault at VM_RAM_VA), backs it with a fresh, zeroed frame. So
@@ -158,7 +159,8 @@ void mem_reclaim(struct vm *vm)
 		}
 		if (!n)
 			break;
-		/* Unmap everywhere (the shadow tables by a flush), then free. */
+		/* Unmap everywhere (from the cached shadow tables through their
+		 * reverse maps), then free. */
 		for (int as = 0; as < 2; as++) {
 			for (unsigned i = 0; i < n; i++)
 				ops[i] = (struct exo_map_op){ .kind = EXO_MAP_UNMAP,
@@ -166,9 +168,9 @@ void mem_reclaim(struct vm *vm)
 								    batch[i] * PAGE };
 			exo_page_map_batch(as ? EXO_AS_GAS(vm->gas_phys) : EXO_AS_SELF, ops, n);
 		}
-		for (unsigned i = 0; i < vm->ncpus; i++)
-			if (!vm->cfg->npt)
-				shadow_flush(&vm->cpu[i]);
+		for (unsigned i = 0; i < vm->ncpus && !vm->cfg->npt; i++)
+			for (unsigned k = 0; k < n; k++)
+				shadow_forget(&vm->cpu[i], batch[k] * PAGE);
 		for (unsigned i = 0; i < n; i++) {
 			if (exo_frame_free(vm->frames[batch[i]]) == 0)
 				given++;

@@ -46,11 +46,7 @@ static void teardown(struct vm *vm)
 		struct vcpu *c = &vm->cpu[i];
 		if (c->handle)
 			exo_vcpu_destroy(c->handle);
-		if (c->sh.gas_pae)
-			exo_gas_destroy(c->sh.gas_pae);
-		if (c->sh.gas_long)
-			exo_gas_destroy(c->sh.gas_long);
-		free(c->sh.map);
+		shadow_fini(c);
 		free(c->st);
 	}
 	if (vm->gas_phys)
@@ -116,18 +112,40 @@ int vm_run(const struct vm_config *cfg, char *err, size_t errlen)
 			 r == -EXO_ENOTSUP ? " (nested paging missing)" : "");
 		goto out;
 	}
-	if ((cfg->kernel ? load_multiboot(vm, &vm->cpu[0], err, errlen)
-			 : load_bootsect(vm, &vm->cpu[0], err, errlen)) < 0)
+	int loaded;
+	if (!cfg->kernel)
+		loaded = load_bootsect(vm, &vm->cpu[0], err, errlen);
+	else if (linux_is_bzimage(cfg->kernel, cfg->kernel_len))
+		loaded = load_linux(vm, &vm->cpu[0], err, errlen);
+	else
+		loaded = load_multiboot(vm, &vm->cpu[0], err, errlen);
+	if (loaded < 0)
 		goto out;
 	cpu_run(&vm->cpu[0]);
 	platform_flush_screen(vm);
 	status = vm->status;
+	const struct shadow_stats *sh = &vm->cpu[0].sh.st;
 	if (cfg->stats)
 		*cfg->stats = (struct vm_stats){ .exits = vm->cpu[0].exits,
-						 .shadow_fills = vm->cpu[0].sh.fills,
-						 .shadow_flushes = vm->cpu[0].sh.flushes,
+						 .shadow_fills = sh->fills,
+						 .shadow_flushes = sh->flushes,
+						 .shadow_root_hits = sh->root_hits,
+						 .shadow_root_new = sh->root_new,
+						 .shadow_evictions = sh->evictions,
+						 .shadow_pt_writes = sh->pt_writes,
+						 .shadow_unprotects = sh->unprotects,
+						 .shadow_checks = sh->checks,
 						 .reclaimed = vm->reclaimed,
 						 .rebacked = vm->rebacked };
+	if (cfg->check_shadow)
+		printf("vm: shadow: %llu exits, %llu fills, %llu flushes, %llu root hits, %llu "
+		       "tables made, %llu evicted, %llu page-table writes emulated, %llu "
+		       "unprotected, %llu checks\n",
+		       (unsigned long long)vm->cpu[0].exits, (unsigned long long)sh->fills,
+		       (unsigned long long)sh->flushes, (unsigned long long)sh->root_hits,
+		       (unsigned long long)sh->root_new, (unsigned long long)sh->evictions,
+		       (unsigned long long)sh->pt_writes, (unsigned long long)sh->unprotects,
+		       (unsigned long long)sh->checks);
 out:
 	teardown(vm);
 	free(vm);

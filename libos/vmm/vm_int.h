@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <exo/types.h>
 #include <exo/vcpu.h>
 
 #include "vmm.h"
@@ -29,18 +30,43 @@ enum gmode {
 	GM_LONG, /* 4-level long mode */
 };
 
-/* The shadow MMU of one vCPU (shadow.c): a software TLB in the NOVA
- * vTLB manner, kept in kernel guest address spaces. */
+/* The shadow MMU of one vCPU (shadow.c): a cache of shadow tables, one
+ * per recent guest CR3, each a kernel guest address space, kept coherent
+ * by write-protecting the guest's page tables (KVM's shadow MMU). */
+#define SH_ROOTS 8  /* cached tables per vCPU */
+#define SH_OPS	 64 /* map operations batched per kernel call */
+
+struct sroot {
+	uint64_t gas;  /* the kernel guest address space; 0 = free slot */
+	uint64_t cr3;  /* the guest table it shadows (gwalk_root) */
+	uint64_t used; /* clock of its last use (least recently used goes) */
+};
+
+struct shadow_stats {
+	uint64_t fills;	     /* shadow entries made */
+	uint64_t flushes;    /* every cached table dropped */
+	uint64_t root_hits;  /* CR3 writes that found their table cached */
+	uint64_t root_new;   /* tables made (CR3 writes that missed, first use) */
+	uint64_t evictions;  /* tables dropped to make room */
+	uint64_t pt_writes;  /* emulated guest writes to a protected page table */
+	uint64_t unprotects; /* page tables no longer protected (write floods) */
+	uint64_t checks;     /* coherence checks run (vm -check) */
+};
+
 struct shadow {
-	uint64_t gas_pae, gas_long; /* the two formats, made on first use */
-	uint64_t cur;		    /* the one the guest runs on now */
-	enum gmode mode;	    /* the mode cur was filled for */
-	uint64_t fills, flushes;    /* statistics */
-	struct smap *map;	    /* what is mapped (shadow.c) */
+	struct sroot root[SH_ROOTS];
+	int cur;	 /* the root the guest runs on; -1: choose before the next run */
+	enum gmode mode; /* the mode every cached root was filled for */
+	uint64_t clock;
+	uint64_t rng; /* the checker's choice of exits (seeded, deterministic) */
+	struct srmap *map;
+	struct exo_map_op ops[SH_OPS]; /* unmaps and protects not yet made */
+	unsigned nops;
+	int ops_root;
+	struct shadow_stats st;
 };
 
 struct vm;
-struct smap;
 
 struct vcpu {
 	struct vm *vm;
@@ -52,6 +78,8 @@ struct vcpu {
 	 * two agree except EFER.SVME. */
 	uint64_t cr0, cr3, cr4, efer;
 	bool halted;
+	uint64_t dr[4]; /* the guest's DR0-DR3 (every access exits: the kernel does not switch them)
+			 */
 	bool irq_window; /* asked for a VINTR exit to inject an interrupt */
 	struct shadow sh;
 	uint64_t exits;
@@ -106,20 +134,31 @@ void mem_check(struct vm *vm);
 #define PFEC_U	  (1u << 2)
 #define PFEC_RSVD (1u << 3)
 #define PFEC_I	  (1u << 4)
-/* gwalk kind flag: look only, set no accessed or dirty bit. */
-#define GW_PEEK (1u << 31)
+/* gwalk kind flags: look only, set no accessed or dirty bit; check no
+ * rights (only the translation and the reserved bits). */
+#define GW_PEEK	  (1u << 31)
+#define GW_NOPERM (1u << 30)
 struct gwalk {
-	uint64_t gpa;  /* the translation, when ok */
-	bool w, u, nx; /* effective rights over all levels */
-	bool dirty;    /* the leaf's D bit (after this walk's update) */
-	uint64_t page; /* size of the guest page: 4 KiB, 2/4 MiB or 1 GiB */
-	uint32_t pfec; /* on failure: the #PF error code */
+	uint64_t gpa;	   /* the translation, when ok */
+	bool w, u, nx;	   /* effective rights over all levels */
+	bool dirty;	   /* the leaf's D bit (after this walk's update) */
+	bool accessed;	   /* A set on every level that has one (after the update) */
+	uint64_t page;	   /* size of the guest page: 4 KiB, 2/4 MiB or 1 GiB */
+	uint32_t pfec;	   /* on failure: the #PF error code */
+	unsigned levels;   /* entries read, top level first */
+	uint64_t ent[4];   /* the gpa of each entry read */
+	unsigned ent_size; /* bytes per entry: 4 (32-bit paging) or 8 */
 };
 enum gmode guest_mode(const struct vcpu *c);
+/* The gpa of the guest's top-level table for its mode (CR3 masked). */
+uint64_t gwalk_root(const struct vcpu *c);
 /* Translate gva for an access of kind (PFEC_W, PFEC_U, PFEC_I bits),
  * setting A and (for writes) D bits as the hardware would. Returns 0, or
  * -1 with w->pfec the error code of the #PF the guest must get. */
 int gwalk(struct vcpu *c, uint64_t gva, uint32_t kind, struct gwalk *w);
+/* The same from the top-level table at gpa root instead of the guest's
+ * CR3, in the guest's current mode. */
+int gwalk_at(struct vcpu *c, uint64_t root, uint64_t gva, uint32_t kind, struct gwalk *w);
 
 /* cpu.c */
 int cpu_init(struct vm *vm, struct vcpu *c, unsigned id);
@@ -130,8 +169,13 @@ void cpu_set_efer(struct vcpu *c, uint64_t v);
 void cpu_load_emu(const struct vcpu *c, struct x86emu_cpu *e);
 void cpu_store_emu(struct vcpu *c, const struct x86emu_cpu *e);
 /* Emulate one instruction at the guest's RIP (MMIO, string I/O); false
- * if the VM has ended. */
+ * if the VM has ended. An instruction the emulator does not know ends
+ * the VM. */
 bool cpu_emulate(struct vcpu *c);
+/* The same, but an instruction the emulator does not know changes
+ * nothing and returns 0; 1 if emulated (or its fault injected), -1 if the
+ * VM has ended. */
+int cpu_emulate_try(struct vcpu *c);
 extern const struct x86emu_ops cpu_emu_ops;
 
 /* cpuid.c: the CPU model the guest sees. */
@@ -142,19 +186,109 @@ void cpuid_guest(const struct vcpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4
 int msr_read(struct vcpu *c, uint32_t msr, uint64_t *v);
 int msr_write(struct vcpu *c, uint32_t msr, uint64_t v);
 
-/* shadow.c */
+/* shadow.c: shadow paging (docs/vmm.md, "Shadow paging"). */
 int shadow_init(struct vcpu *c);
+void shadow_fini(struct vcpu *c);
+/* Drop every cached table (rule changes: CR0.WP/PE, CR4 paging bits, NXE). */
 void shadow_flush(struct vcpu *c);
+/* The guest wrote CR3 (c->cr3 holds the new value). */
+void shadow_set_cr3(struct vcpu *c);
 void shadow_invlpg(struct vcpu *c, uint64_t gva);
 /* Before each VMRUN: the table the guest must run on for its mode. */
 uint64_t shadow_table(struct vcpu *c);
 /* A #PF intercepted in shadow mode: fill, inject or emulate. */
 void shadow_fault(struct vcpu *c, uint64_t gva, uint32_t pfec);
-#define SHADOW_ALL UINT64_MAX
-void shadow_check(struct vcpu *c, uint64_t gva);
+/* The VMM wrote len bytes of guest RAM at gpa for the guest (emulation). */
+void shadow_write(struct vcpu *c, uint64_t gpa, uint64_t len);
+/* Guest page gpa loses its frame: unmap it from every cached table. */
+void shadow_forget(struct vcpu *c, uint64_t gpa);
+/* After each exit (the checker's random sample). */
+void shadow_exit(struct vcpu *c);
+/* vm -check: every cached entry against the guest's tables. */
+void shadow_check(struct vcpu *c);
+
+/* shadow_rmap.c: the shadow MMU's records and reverse maps. */
+#define SR_NIL	 UINT32_MAX
+#define SR_RECS	 16384	       /* shadow entries over all cached tables */
+#define SR_PAGES (2 * SR_RECS) /* guest pages named by them */
+
+struct srlink {
+	uint32_t prev, next;
+};
+
+/* One 4 KiB shadow entry and how it was made. */
+struct srec {
+	uint64_t gva;	       /* page */
+	uint64_t gpa;	       /* the guest page it maps */
+	uint32_t perm;	       /* EXO_PERM_* as mapped */
+	uint8_t root;	       /* the cached table it is in (struct shadow.root) */
+	uint8_t levels;	       /* guest entries the fill read */
+	uint16_t off[4];       /* each entry's offset in its table page */
+	uint32_t pt[4];	       /* each entry's table page (struct gpage index) */
+	uint32_t tgt;	       /* gpa's struct gpage */
+	struct srlink walk[4]; /* on pt[l]'s walk chain */
+	struct srlink map;     /* on tgt's map chain; the free list when free */
+	struct srlink rootl;   /* on its root's chain */
+};
+
+/* A guest page some record names, as a table it was derived through or
+ * as the page it maps. */
+struct gpage {
+	uint64_t gpa;	 /* page; UINT64_MAX = free */
+	uint32_t walk;	 /* records derived through its entries (rec << 2 | level):
+			    non-empty = a guest page table, write-protected */
+	uint32_t map;	 /* records mapping it; the free list when free */
+	uint32_t writes; /* emulated writes since a fill last read it */
+};
+
+struct srhash {
+	struct srslot {
+		uint64_t key;
+		uint32_t idx; /* SR_NIL = empty */
+	} * s;
+	uint32_t mask;
+	unsigned shift;
+};
+
+struct srmap {
+	struct srec *rec;
+	struct gpage *gp;
+	uint32_t rec_free, gp_free;
+	unsigned nrec, ngp;
+	struct srhash rh, gh; /* (root, gva) -> record; gpa -> gpage */
+	uint32_t root_head[SH_ROOTS];
+};
+
+struct srmap *sr_create(void);
+void sr_destroy(struct srmap *m);
+/* Room for one more record and the gpages it may need. */
+bool sr_room(const struct srmap *m);
+uint32_t sr_find(const struct srmap *m, unsigned root, uint64_t gva);
+/* Record the entry gva -> gpa with perm in root, made from walk w, on
+ * every chain; the table pages' write counts restart. Needs sr_room. */
+uint32_t sr_add(struct srmap *m, unsigned root, uint64_t gva, uint64_t gpa, uint32_t perm,
+		const struct gwalk *w);
+/* Take record i off every chain and free it (the caller unmaps it). */
+void sr_del(struct srmap *m, uint32_t i);
+struct gpage *sr_page(const struct srmap *m, uint64_t gpa);
+/* The next link of walk-chain reference ref (rec << 2 | level). */
+static inline uint32_t sr_walk_next(const struct srmap *m, uint32_t ref)
+{
+	return m->rec[ref >> 2].walk[ref & 3].next;
+}
+/* Is guest page gpa a page table some record was derived through? */
+static inline bool sr_is_table(const struct srmap *m, uint64_t gpa)
+{
+	const struct gpage *g = sr_page(m, gpa);
+	return g && g->walk != SR_NIL;
+}
 
 /* loader.c */
 int load_multiboot(struct vm *vm, struct vcpu *c, char *err, size_t errlen);
 int load_bootsect(struct vm *vm, struct vcpu *c, char *err, size_t errlen);
+
+/* linux.c: the Linux boot protocol (a bzImage; the first module is the initrd). */
+bool linux_is_bzimage(const void *image, size_t len);
+int load_linux(struct vm *vm, struct vcpu *c, char *err, size_t errlen);
 
 #endif

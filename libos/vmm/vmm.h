@@ -35,11 +35,17 @@ struct vm_module {
 
 /* What a run did, for tests and benchmarks (vm_config.stats). */
 struct vm_stats {
-	uint64_t exits;	       /* #VMEXITs handled */
-	uint64_t shadow_fills; /* shadow entries made (shadow mode) */
-	uint64_t shadow_flushes;
-	uint64_t reclaimed; /* zero pages given back under revocation */
-	uint64_t rebacked;  /* unbacked pages backed again on a touch */
+	uint64_t exits;		    /* #VMEXITs handled */
+	uint64_t shadow_fills;	    /* shadow entries made (shadow mode) */
+	uint64_t shadow_flushes;    /* every cached shadow table dropped */
+	uint64_t shadow_root_hits;  /* CR3 writes that found their table cached */
+	uint64_t shadow_root_new;   /* shadow tables made */
+	uint64_t shadow_evictions;  /* cached tables dropped to make room */
+	uint64_t shadow_pt_writes;  /* guest page-table writes emulated */
+	uint64_t shadow_unprotects; /* page tables left unprotected (write floods) */
+	uint64_t shadow_checks;	    /* coherence checks run (check_shadow) */
+	uint64_t reclaimed;	    /* zero pages given back under revocation */
+	uint64_t rebacked;	    /* unbacked pages backed again on a touch */
 };
 
 /* The host's side: console and time. */

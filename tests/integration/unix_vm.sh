@@ -1,5 +1,8 @@
 # Run by the UNIX shell as init in the unix_vm test: vm reads guests from
 # the file system (/boot) and its exit status reaches the shell.
+# The console input the test types ahead (Ctrl-] x) kills the first guest.
+vm -m 16 -kernel /boot/exitcode.elf -append status=1
+echo "unix_vm: killed status $?"
 vm -kernel /boot/exitcode.elf -append status=7
 echo "unix_vm: exitcode shadow status $?"
 vm -npt -m 16 -kernel /boot/exitcode.elf -append "status=9"
@@ -18,4 +21,8 @@ vm -m 4096 -kernel /boot/exitcode.elf
 echo "unix_vm: too much memory status $?"
 vm -bogus
 echo "unix_vm: bad option status $?"
+# Two VMs at once, each in its own process (and environment).
+{ vm -m 16 -kernel /boot/exitcode.elf -append status=3; echo "unix_vm: first of two status $?"; } &
+{ vm -npt -m 16 -kernel /boot/exitcode.elf -append status=5; echo "unix_vm: second of two status $?"; } &
+wait
 echo "TEST-END pass"

@@ -229,6 +229,7 @@ void fpu_restore(const void *area);
 void fpu_init_area(void *area);
 uint64_t fpu_xcr0(void);
 void fpu_set_xcr0(uint64_t v);
+uint64_t fpu_read_xcr0(void);
 void fpu_fit_xcr0(void *area, uint64_t v);
 /* arch/x86_64/vectors.S, syscall.S */
 void syscall_entry(void);

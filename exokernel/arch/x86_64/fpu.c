@@ -89,6 +89,17 @@ uint64_t fpu_xcr0(void)
 	return xcr0;
 }
 
+/* This CPU's XCR0 now (a guest may have set its own: QEMU's SVM does not
+ * intercept XSETBV); 0 without XSAVE. */
+uint64_t fpu_read_xcr0(void)
+{
+	if (!have_xsave)
+		return 0;
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
 /* Load XCR0 with v (a guest's around VMRUN; the kernel's after). Only on
  * CPUs with XSAVE; v has been checked (sb_vmcb_check_xcr0). */
 void fpu_set_xcr0(uint64_t v)
