@@ -220,8 +220,11 @@ check: deps
 	$(MAKE) $(BUILD)/unit/run-tests $(BUILD)/unit/run-tests-san host-tools
 	tools/run-tests.sh --unit-only
 
+# (linux-guest: the Debian kernel and busybox the VMM boots, fetched with
+# apt-get download once; tools/linux-guest.mk.)
 test: deps
-	$(MAKE) all $(BUILD)/unit/run-tests $(BUILD)/unit/run-tests-san $(BUILD)/bench/exo/bench
+	$(MAKE) all $(BUILD)/unit/run-tests $(BUILD)/unit/run-tests-san $(BUILD)/bench/exo/bench \
+		linux-guest
 	tools/run-tests.sh
 
 test-long: test

@@ -102,6 +102,17 @@ void bench_value(const char *id, const char *unit, double value);
 /* Report a figure measured once as a TSC cycle count (e.g. boot time). */
 void bench_cycles_once(const char *id, uint64_t cycles);
 
+/* Report a figure measured n times (1..BENCH_MAX_REPS) elsewhere (e.g.
+ * inside a guest): sample i took cycles[i] TSC cycles for iters
+ * operations. Prints the same BENCH lines as bench_time: the median,
+ * smallest and largest of the per-operation means, n as the batches. */
+void bench_samples(const char *id, const uint64_t *cycles, unsigned n, long iters);
+
+/* Report a figure in unit (not a time in TSC cycles; e.g. a guest's own
+ * clock, in ms) measured n times (1..BENCH_MAX_REPS): the median, smallest
+ * and largest of the n values, n as the batches. */
+void bench_values(const char *id, const char *unit, const double *v, unsigned n);
+
 /* Say why id cannot be measured on this system (yet). */
 void bench_skip(const char *id, const char *reason);
 
@@ -145,7 +156,9 @@ void bench_slice_hog(uint32_t cpu);
  * the raw disk (BENCH_ALONE: kernel-level rows), and as init under unixd
  * with an ext2 root (BENCH_UNIX: processes, files, pipes, boot to init).
  * A family runs in the boots its `where` names, so each row comes from
- * exactly one of them; Linux's one boot runs every family.
+ * exactly one of them; Linux's one boot runs every family. (A third
+ * stand-alone boot, with only=vmlinux, runs bench/vmlinux.c alone: its
+ * guest images would otherwise enter the first boot's boot rows.)
  */
 #define BENCH_ALONE 1u
 #define BENCH_UNIX  2u

@@ -148,6 +148,42 @@ static bool stable(const double *v, unsigned n)
 	return m > 0 && (hi - lo) * 100 < BENCH_SPREAD_PCT * m;
 }
 
+void bench_samples(const char *id, const uint64_t *cycles, unsigned n, long iters)
+{
+	double mean[BENCH_MAX_REPS];
+
+	if (n > BENCH_MAX_REPS)
+		n = BENCH_MAX_REPS;
+	if (n == 0 || iters <= 0) {
+		bench_skip(id, "no samples");
+		return;
+	}
+	double lo = 0, hi = 0;
+	for (unsigned i = 0; i < n; i++) {
+		mean[i] = (double)cycles[i] / (double)iters;
+		lo = i == 0 || mean[i] < lo ? mean[i] : lo;
+		hi = i == 0 || mean[i] > hi ? mean[i] : hi;
+	}
+	print_cycles(id, median(mean, n), lo, hi, n, iters);
+}
+
+void bench_values(const char *id, const char *unit, const double *v, unsigned n)
+{
+	if (n > BENCH_MAX_REPS)
+		n = BENCH_MAX_REPS;
+	if (n == 0) {
+		bench_skip(id, "no samples");
+		return;
+	}
+	double lo = v[0], hi = v[0];
+	for (unsigned i = 1; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	printf("BENCH %s %s %.0f %.0f %.0f %u 1\n", id, unit, median(v, n), lo, hi, n);
+	fflush(stdout);
+}
+
 /* ------------------------------------------------------------ the loop */
 
 void bench_time(const char *id, bench_fn fn, void *ctx, const struct bench_limits *lim)

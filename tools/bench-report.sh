@@ -3,9 +3,10 @@
 # written as results.csv, results.md and PNG bar charts (gnuplot).
 #
 # usage: tools/bench-report.sh DIR
-#   reads DIR/exo.log and DIR/exo-unix.log (our two boots: stand-alone and
-#   under unixd; both fill the "ours" column, each row coming from one of
-#   them) and DIR/linux.log (BENCH lines, bench/bench.h),
+#   reads DIR/exo.log, DIR/exo-vm.log and DIR/exo-unix.log (our three boots:
+#   stand-alone, stand-alone with only the Linux guest's rows, and under
+#   unixd; all fill the "ours" column, each row coming from one of them)
+#   and DIR/linux.log (BENCH lines, bench/bench.h),
 #   DIR/run.info (machine and QEMU settings, optional) and bench/rows.txt
 #   (row order and labels).
 #
@@ -20,11 +21,13 @@ cd "$(dirname "$0")/.."
 D=$1
 parsed="$D/parsed.txt"
 : >"$parsed"
-# Each line gets its source: exo (stand-alone), exou (UNIX boot), linux.
-for s in exo exo-unix linux; do
+# Each line gets its source: exo (stand-alone), exov (the Linux guest's
+# boot), exou (UNIX boot), linux.
+for s in exo exo-vm exo-unix linux; do
 	[ -f "$D/$s.log" ] || continue
 	tag=$s
 	[ "$s" = exo-unix ] && tag=exou
+	[ "$s" = exo-vm ] && tag=exov
 	tr -d '\r' <"$D/$s.log" | grep -a '^BENCH' | sed "s/^/$tag /" >>"$parsed" || true
 done
 info="$D/run.info"
@@ -46,10 +49,11 @@ died_exou=$(died "$D/exo-unix.log" 'exo: panic|unixd: .*(powering off|cannot)|ki
 
 notrun_exo=$(cat "$D/exo.notrun" 2>/dev/null || true)
 notrun_exou=$(cat "$D/exo-unix.notrun" 2>/dev/null || true)
+notrun_exov=$(cat "$D/exo-vm.notrun" 2>/dev/null || true)
 notrun_linux=$(cat "$D/linux.notrun" 2>/dev/null || true)
 
 awk -v D="$D" -v INFO="$info" -v died_exo="$died_exo" -v died_linux="$died_linux" \
-	-v died_exou="$died_exou" -v notrun_exou="$notrun_exou" \
+	-v died_exou="$died_exou" -v notrun_exou="$notrun_exou" -v notrun_exov="$notrun_exov" \
 	-v notrun_exo="$notrun_exo" -v notrun_linux="$notrun_linux" '
 function fmt(x) {
 	if (x == "") return "-"
@@ -86,6 +90,12 @@ function get(side, id,   hzl) {
 		split(other[side, id], a, " ")
 		m_unit = a[1]; m_med = a[2]; m_min = a[3]; m_max = a[4]; m_reps = a[5]
 	}
+	if (m_unit == "" && side == "exo" && id ~ /^vm_linux/ && !((side, id) in skip)) {
+		# Ours: the Linux guest rows come from their own boot (exo-vm).
+		if (notrun_exov != "") m_note = "not run: " notrun_exov
+		else if (!ended["exov"]) m_note = "not reported: the Linux guest'"'"'s run stopped before it"
+		return
+	}
 	if (m_unit == "") {
 		nr = (side == "exo") ? notrun_exo : notrun_linux
 		if ((side, id) in skip) m_note = skip[side, id]
@@ -116,7 +126,7 @@ FILENAME ~ /rows.txt$/ {
 }
 {
 	src = $1; tag = $2
-	side = (src == "exou") ? "exo" : src
+	side = (src == "exou" || src == "exov") ? "exo" : src
 	if (tag == "BENCH-CLOCK") {
 		# Our two boots calibrate alike; the stand-alone one names the clock.
 		if (!(side in clk) || src == side) {

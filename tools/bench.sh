@@ -4,17 +4,20 @@
 # one table (tools/bench-report.sh). Never fails on a figure: it exits
 # non-zero only if a system could not be booted at all or printed nothing.
 #
-# Ours boots twice: stand-alone (the benchmark program as a boot module:
-# the kernel-level and raw-disk rows) and UNIX (unixd with an ext2 root
-# holding /bin/bench and /bin/ls, the program as init: processes, files,
-# pipes, ls, boot to init). Each row comes from one of them (bench/bench.h,
-# BENCH_FAMILY). Linux boots once.
+# Ours boots three times: stand-alone (the benchmark program as a boot
+# module: the kernel-level and raw-disk rows), stand-alone again with only
+# the Linux guest's family (bench/vmlinux.c, its 16 MB of guest images as
+# data modules) and UNIX (unixd with an ext2 root holding /bin/bench and
+# /bin/ls, the program as init: processes, files, pipes, ls, boot to
+# init). Each row comes from one of them (bench/bench.h, BENCH_FAMILY,
+# only=). Linux boots once.
 #
 # usage: tools/bench.sh BUILD [ACCEL=tcg|kvm] [SMP=N] [MEM=SIZE]
-#   needs BUILD/kernel/kernel.elf, BUILD/bench/exo/bench, BUILD/unix/unixd,
-#   BUILD/apps/ls, BUILD/bench/linux/vmlinuz and BUILD/bench/initrd.gz
-#   (bench/bench.mk)
-# Leaves in BUILD/bench/: exo.log, exo-unix.log, linux.log (serial
+#   needs BUILD/kernel/kernel.elf, BUILD/bench/exo/bench, BUILD/bench/guest.elf,
+#   BUILD/unix/unixd, BUILD/apps/ls, BUILD/bench/linux/vmlinuz and BUILD/bench/initrd.gz
+#   (bench/bench.mk), and BUILD/guests/linux/{vmlinuz,initrd.img} for the
+#   vm_linux rows (make linux-guest; without them those rows say so)
+# Leaves in BUILD/bench/: exo.log, exo-vm.log, exo-unix.log, linux.log (serial
 # consoles), run.info, results.csv, results.md, ratios.png, times.png.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -92,10 +95,28 @@ rm -rf "$D/root.img" "$D/root.stage"
 
 # Our ISO: the benchmark program three times: the measuring env, its peer
 # for the two-environment benchmarks (PCT, context switch), and a spinning
-# env that holds the last CPU so that those two share CPU 0 (bench/ipc.c).
+# env that holds the last CPU so that those two share CPU 0 (bench/ipc.c);
+# and the bench guest as a data module, which the measuring env runs under
+# the VMM library OS (bench/vmguest.c).
 tools/mkiso.sh "$D/exo.iso" "$B/kernel/kernel.elf" "test" \
 	"$B/bench/exo/bench=bench rd=$rd wr=$wr" "$B/bench/exo/bench=bench-peer peer" \
-	"$B/bench/exo/bench=bench-hog hog" || exit 1
+	"$B/bench/exo/bench=bench-hog hog" "$B/bench/guest.elf=data:/bench/guest.elf" || exit 1
+# The Linux guest's boot (bench/vmlinux.c) runs in a third boot, stand-alone
+# like the first with only that family: the program and, as data modules,
+# the Linux guest (the Debian kernel Linux's side boots, with
+# tools/linux-guest-initrd.sh's initramfs: make linux-guest). In the first
+# ISO its 16 MB would be read by GRUB and owned by the program before
+# main(), and so enter boot_to_main and mem_after_boot.
+rm -f "$D/exo-vm.notrun" "$D/exo-vm.log"
+lg=$B/guests/linux
+if [ -s "$lg/vmlinuz" ] && [ -s "$lg/initrd.img" ]; then
+	tools/mkiso.sh "$D/exo-vm.iso" "$B/kernel/kernel.elf" "test" \
+		"$B/bench/exo/bench=bench only=vmlinux" \
+		"$lg/vmlinuz=data:/bench/linux.bzImage" "$lg/initrd.img=data:/bench/linux.initrd" ||
+		exit 1
+else
+	echo "no Linux guest ($lg/vmlinuz and initrd.img: make linux-guest failed?)" >"$D/exo-vm.notrun"
+fi
 # The UNIX boot: unixd with the disk key as a data module; its command line
 # names init: /bin/bench, whose fs rows work in /tmp.
 tools/mkiso.sh "$D/exo-unix.iso" "$B/kernel/kernel.elf" "test" \
@@ -116,6 +137,7 @@ disks() { # SIDE: the -drive options, each system its own copies
 }
 disks exo
 ours=(-cdrom "$D/exo.iso" -boot d "${drives[@]}")
+ours_vm=(-cdrom "$D/exo-vm.iso" -boot d "${drives[@]}") # after ours, on its disks
 disks exo-unix
 ours_unix=(-cdrom "$D/exo-unix.iso" -boot d "${drives[@]}")
 disks linux
@@ -175,6 +197,15 @@ echo "bench: booting ours (timeout ${EXO_TIMEOUT}s) ..."
 boot exo "$EXO_TIMEOUT" "${ours[@]}"
 exo_rc=$rc exo_secs=$secs
 echo "bench: ours done in ${exo_secs}s (QEMU status $exo_rc)"
+if [ ! -e "$D/exo-vm.notrun" ]; then
+	echo "bench: booting ours for the Linux guest (timeout ${EXO_TIMEOUT}s) ..."
+	boot exo-vm "$EXO_TIMEOUT" "${ours_vm[@]}"
+	vm_rc=$rc vm_secs=$secs
+	echo "bench: ours (Linux guest) done in ${vm_secs}s (QEMU status $vm_rc)"
+else
+	vm_rc=- vm_secs=-
+	echo "bench: ours (Linux guest) not run: $(cat "$D/exo-vm.notrun")" >&2
+fi
 rm -f "$D/exo-unix.log"
 if [ ! -e "$D/exo-unix.notrun" ]; then
 	echo "bench: booting ours with unixd (timeout ${UNIX_TIMEOUT}s) ..."
@@ -205,7 +236,8 @@ fi
 	echo "qemu: $(qemu-system-x86_64 --version | head -n 1)"
 	echo "qemu options (both): ${common[*]} -drive file=RAW,format=raw,if=none,id=benchraw -drive file=FS,format=raw,if=none,id=benchfs"
 	echo "disks: RAW ${RAW_MIB} MiB exodisk image, read range rd=$rd and write range wr=$wr (4 KiB blocks, random data); FS 256 MiB ext2"
-	echo "ours: -cdrom exo.iso -boot d (GRUB, kernel.elf, modules bench, bench-peer, bench-hog); ${exo_secs}s wall, status $exo_rc"
+	echo "ours: -cdrom exo.iso -boot d (GRUB, kernel.elf, modules bench, bench-peer, bench-hog, data:/bench/guest.elf); ${exo_secs}s wall, status $exo_rc"
+	echo "ours, Linux guest: -cdrom exo-vm.iso -boot d (GRUB, kernel.elf, modules 'bench only=vmlinux', data:/bench/linux.bzImage, data:/bench/linux.initrd); ${vm_secs}s wall, status $vm_rc"
 	echo "ours, UNIX: -cdrom exo-unix.iso -boot d (GRUB, kernel.elf, modules 'unixd /bin/bench dir=/tmp' and the disk key); RAW replaced by a ${RAW_MIB} MiB exodisk image with a ${ROOT_MIB} MiB ext2 root placed for unixd; ${unix_secs}s wall, status $unix_rc"
 	echo "linux: -kernel vmlinuz -initrd initrd.gz -append 'console=ttyS0 quiet bench_rd=$rd bench_wr=$wr' ($(cat "$D/linux/version" 2>/dev/null)); ${linux_secs}s wall, status $linux_rc"
 } >"$D/run.info"
@@ -213,14 +245,14 @@ fi
 rm -f "$D"/raw-*.img "$D"/fs-*.img
 
 fail=0
-for s in exo exo-unix linux; do
+for s in exo exo-vm exo-unix linux; do
 	[ -f "$D/$s.log" ] || continue
 	if ! grep -q '^BENCH' "$D/$s.log"; then
 		echo "bench: $s printed no BENCH lines; last lines of $D/$s.log:" >&2
 		tr -d '\r' <"$D/$s.log" | tail -n 20 >&2
 		fail=1
 	elif ! tr -d '\r' <"$D/$s.log" | grep -q '^BENCH-END'; then
-		case $s in exo) st=$exo_rc ;; exo-unix) st=$unix_rc ;; *) st=$linux_rc ;; esac
+		case $s in exo) st=$exo_rc ;; exo-vm) st=$vm_rc ;; exo-unix) st=$unix_rc ;; *) st=$linux_rc ;; esac
 		echo "bench: $s stopped before BENCH-END (status $st); last lines:" >&2
 		tr -d '\r' <"$D/$s.log" | tail -n 8 >&2
 	fi
