@@ -30,7 +30,8 @@
 
 #define MB2_BOOT_MAGIC 0x36d76289
 #define MIN_PHYS       (1ull << 20)
-#define MAX_ARGS       16
+#define MAX_ARGS       32
+#define MAX_CMDLINE    1024 /* bytes of a module's command line a program gets */
 #define IRQ_COM1       4
 
 extern char _kernel_start_phys[], _kernel_end[];
@@ -126,20 +127,27 @@ static unsigned memory_init(uint64_t mbi_pa)
 	return (unsigned)n;
 }
 
-/* Split a module command line into argv (in place, in a copy). */
-static unsigned split_args(const char *cmdline, char *buf, size_t size, const char **argv)
+/* Split a module command line into argv (in place, in a copy). Sets *cut
+ * if the line was longer than the copy or had more than MAX_ARGS words. */
+static unsigned split_args(const char *cmdline, char *buf, size_t size, const char **argv,
+			   bool *cut)
 {
 	unsigned argc = 0;
 	size_t n = strlen(cmdline);
+	*cut = n >= size;
 	if (n >= size)
 		n = size - 1;
 	memcpy(buf, cmdline, n);
 	buf[n] = '\0';
-	for (char *p = buf; *p && argc < MAX_ARGS;) {
+	for (char *p = buf;;) {
 		while (*p == ' ')
 			*p++ = '\0';
 		if (!*p)
 			break;
+		if (argc == MAX_ARGS) {
+			*cut = true;
+			break;
+		}
 		argv[argc++] = p;
 		while (*p && *p != ' ')
 			p++;
@@ -151,10 +159,14 @@ static void publish_module(const char *name, const struct mb2_module *m);
 
 static void start_module(const struct mb2_module *m)
 {
-	char buf[256];
+	static char buf[MAX_CMDLINE]; /* boot is single-threaded; env_load_elf copies argv */
 	const char *argv[MAX_ARGS];
-	unsigned argc = split_args(m->cmdline, buf, sizeof(buf), argv);
+	bool cut;
+	unsigned argc = split_args(m->cmdline, buf, sizeof(buf), argv, &cut);
 	const char *name = argc ? argv[0] : "(unnamed)";
+	if (cut)
+		kprintf("exo: module %s: command line cut to %u bytes and %u words\n", name,
+			MAX_CMDLINE - 1, MAX_ARGS);
 	const char *err = NULL;
 	if (argc && strncmp(name, "data:", 5) == 0) {
 		kprintf("exo: data module %s (%lu bytes)\n", name + 5, m->end - m->start);

@@ -622,6 +622,29 @@ static void idle(struct vcpu *c)
 		exo_wait(NULL, 0, 0, us);
 }
 
+static bool contributory(unsigned v)
+{
+	return v == 0 || (v >= 10 && v <= 13);
+}
+
+/*
+ * Exception `second` arose while the CPU delivered exception `first`
+ * (AMD APM vol. 2 §8.2.9, "Double Fault"): a contributory exception or a
+ * #PF after a #PF, or a contributory one after a contributory one, is a
+ * #DF; any of those during a #DF shuts the guest down (a triple fault);
+ * otherwise the second is delivered as it is.
+ */
+static void combine(struct vcpu *c, unsigned first, unsigned second)
+{
+	bool bad = contributory(second) || second == 14;
+	if (first == 8 && bad)
+		vm_end(c->vm, VM_EXIT_TRIPLE,
+		       "guest triple fault (a fault delivering #DF) at rip 0x%llx",
+		       (unsigned long long)c->st->vmcb.save.rip);
+	else if ((first == 14 && bad) || (contributory(first) && contributory(second)))
+		cpu_inject_exc(c, 8, true, 0);
+}
+
 static void handle_exit(struct vcpu *c)
 {
 	struct vmcb_control *ctl = &c->st->vmcb.control;
@@ -715,9 +738,14 @@ static void handle_exit(struct vcpu *c)
 		break;
 	}
 	/* An event whose delivery the exit interrupted is delivered again,
-	 * unless the handler has something to inject instead. */
+	 * unless the handler has something to inject instead; an exception
+	 * raised while delivering another combines with it as the hardware's
+	 * would (in shadow mode the VMM raises the guest's #PF itself). */
 	if ((pending & VMCB_EVT_V) && !(ctl->event_inj & VMCB_EVT_V))
 		ctl->event_inj = pending;
+	else if ((pending & VMCB_EVT_V) && VMCB_EVT_TYPE(pending) == VMCB_EVT_TYPE_EXC &&
+		 VMCB_EVT_TYPE(ctl->event_inj) == VMCB_EVT_TYPE_EXC)
+		combine(c, VMCB_EVT_VECTOR(pending), VMCB_EVT_VECTOR(ctl->event_inj));
 }
 
 void cpu_run(struct vcpu *c)

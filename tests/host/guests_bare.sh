@@ -49,10 +49,12 @@ boot() {
 	timeout "$T" "${QEMU[@]}" "$@" </dev/null >"$log" 2>&1 || rc=$?
 }
 
-for f in paging perm ad tlb pic_pit uart exitcode svm_insns cpuid_msr; do
+for f in paging perm ad tlb pic_pit uart exitcode svm_insns cpuid_msr mbinfo ptchaos; do
 	[ -f "$G/$f.elf" ] || bad "$G/$f.elf not built (make guests)"
 done
-[ -f "$G/bootsect.img" ] || bad "$G/bootsect.img not built (make guests)"
+for f in bootsect.img mod1.txt mod2.bin; do
+	[ -f "$G/$f" ] || bad "$G/$f not built (make guests)"
+done
 [ "$failed" = 0 ] || exit 1
 
 for g in paging perm ad tlb pic_pit svm_insns cpuid_msr; do
@@ -70,6 +72,36 @@ judge "exitcode without status" "$RUN_DIR/exitcode-none.log" "$rc" 35 "guest exi
 # bootsect: a raw boot sector started by the firmware at 0x7C00.
 boot bootsect "$RUN_DIR/bootsect.log" -drive "file=$G/bootsect.img,format=raw"
 judge bootsect "$RUN_DIR/bootsect.log" "$rc" 33 "guest bootsect: PASS ("
+
+# mbinfo: what the multiboot loader hands over, with two modules (the
+# first with arguments) and a RAM size the guest is told; QEMU puts the
+# kernel's file name in front of the command line. Twice, with different
+# RAM sizes.
+for mem in 128 200; do
+	boot mbinfo "$RUN_DIR/mbinfo-$mem.log" -m "$mem" -kernel "$G/mbinfo.elf" \
+		-initrd "$G/mod1.txt arg1 arg2,$G/mod2.bin" -append "mem=$mem mbinfo-end"
+	judge "mbinfo -m $mem" "$RUN_DIR/mbinfo-$mem.log" "$rc" 33 "guest mbinfo: PASS ("
+done
+
+# ptchaos: random page tables, MMIO and ports. Bare QEMU need not pass it
+# (the guest may well wreck itself), but it must end: any exit status but
+# a timeout, and the same output for the same seed. No NIC (a random write
+# to its registers could start DMA into the guest).
+for seed in 1 2 3 4 5; do
+	log=$RUN_DIR/ptchaos-$seed.log
+	boot ptchaos "$log" -nic none -kernel "$G/ptchaos.elf" -append "seed=$seed rounds=200"
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		bad "ptchaos seed=$seed: did not end in ${T}s"
+		continue
+	fi
+	rc1=$rc
+	boot ptchaos "$log.2" -nic none -kernel "$G/ptchaos.elf" -append "seed=$seed rounds=200"
+	if [ "$rc" != "$rc1" ] || ! cmp -s "$log" "$log.2"; then
+		bad "ptchaos seed=$seed: two runs differ (status $rc1, then $rc)"
+		continue
+	fi
+	echo "ok   ptchaos seed=$seed (status $rc): $(grep -a 'guest ptchaos' "$log" | tail -n 1 | tr -d '\r')"
+done
 
 # uart: the line goes in once the guest says it is ready to receive.
 log=$RUN_DIR/uart.log

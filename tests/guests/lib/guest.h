@@ -61,6 +61,9 @@
 #define PF_I	(1u << 4)
 
 extern const char guest_name[];
+/* The physical address of the multiboot information structure (EBX at
+ * entry; multiboot v1 §3.3), for guests that check the loader. */
+extern uint32_t multiboot_info;
 /* The guest's body; cmdline is the multiboot command line ("" if none).
  * Returning passes the guest. */
 void guest_main(const char *cmdline);

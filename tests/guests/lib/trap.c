@@ -130,6 +130,7 @@ const char *exc_name(uint32_t v)
 }
 
 static char cmdline_copy[256];
+uint32_t multiboot_info;
 
 __attribute__((noreturn)) void lib_start(uint32_t magic, uint32_t *mbi)
 {
@@ -137,6 +138,7 @@ __attribute__((noreturn)) void lib_start(uint32_t magic, uint32_t *mbi)
 	serial_init();
 	if (magic != 0x2BADB002)
 		fail("not started by a multiboot v1 loader (eax %x)", magic);
+	multiboot_info = (uint32_t)mbi;
 	if ((mbi[0] & 4) && mbi[4]) {
 		const char *s = (const char *)mbi[4];
 		size_t i = 0;
