@@ -16,6 +16,10 @@
 
 #define ESCAPE	    0x1d
 #define CGA_POLL_NS 50000000ull /* mirror the text screen at 20 Hz */
+/* Ask the host for typed input at most every 2 ms of guest time: under the
+ * UNIX libOS a console read is a round trip to its server, too dear to
+ * make at every #VMEXIT. */
+#define INPUT_POLL_NS 2000000ull
 
 static void uart_tx(void *ctx, uint8_t byte)
 {
@@ -136,8 +140,11 @@ void platform_poll_input(struct vm *vm)
 {
 	struct platform *p = &vm->pf;
 	const struct vm_host *h = &vm->cfg->host;
-	if (!h->console_read || uart16550_queued(&p->uart) > UART16550_QUEUE / 2)
+	uint64_t now = vm_now_ns(vm);
+	if (!h->console_read || uart16550_queued(&p->uart) > UART16550_QUEUE / 2 ||
+	    now < p->input_next_ns)
 		return;
+	p->input_next_ns = now + INPUT_POLL_NS;
 	char buf[256];
 	size_t n = h->console_read(h->ctx, buf, sizeof(buf));
 	for (size_t i = 0; i < n; i++) {

@@ -28,8 +28,9 @@ struct platform {
 	struct fwcfg fwcfg;
 	struct debugexit dbgexit;
 	struct cga cga;
-	uint64_t cga_next_ns; /* when to look at the text buffer again */
-	bool escape;	      /* Ctrl-] seen on the console: the next key is a command */
+	uint64_t cga_next_ns;	/* when to look at the text buffer again */
+	bool escape;		/* Ctrl-] seen on the console: the next key is a command */
+	uint64_t input_next_ns; /* when to ask the host for console input again */
 };
 
 int platform_init(struct vm *vm);

@@ -217,6 +217,14 @@ static void test_typeahead_survives_startup(void)
 	CU_ASSERT_EQUAL(uart16550_receive(&uart, typed, sizeof(typed)), sizeof(typed));
 	/* Nothing reaches the receiver before IER.RDI. */
 	CU_ASSERT_EQUAL(in(LSR)&0x01, 0);
+	/* Linux's autoconfig probes IER with 0x0F for a moment, OUT2 clear:
+	 * the receive interrupt cannot reach the CPU, so nothing comes. */
+	out(IER, 0);
+	out(IER, 0x0F);
+	CU_ASSERT_EQUAL(in(IER), 0x0F);
+	out(IER, 0);
+	CU_ASSERT_EQUAL(in(LSR)&0x01, 0);
+	CU_ASSERT_EQUAL(uart16550_queued(&uart), sizeof(typed));
 	/* serial8250_do_startup: clear FIFOs, drain RX/LSR/IIR/MSR. */
 	out(IIR, 0x01);
 	out(IIR, 0x07);
@@ -256,20 +264,50 @@ static void test_fifo_clear_after_rdi_keeps_queue(void)
 		typed[i] = (uint8_t)('A' + i);
 	uart16550_receive(&uart, typed, sizeof(typed));
 	out(IIR, 0x01);
+	out(MCR, 0x08); /* OUT2: the interrupt reaches the PIC */
 	out(IER, 0x01);
 	/* The FIFO holds 16 of them, the queue the other 24. */
 	CU_ASSERT_EQUAL(uart16550_queued(&uart), 24);
 	CU_ASSERT_EQUAL(in(RBR), 'A');
 	CU_ASSERT_EQUAL(in(RBR), 'B');
 	CU_ASSERT_EQUAL(uart16550_queued(&uart), 22); /* refilled as read */
-	/* Non-FIFO mode: one byte at a time, none lost. */
+	/* Non-FIFO mode: the switch clears the FIFO, and its 14 unread bytes
+	 * go back to the queue; then one byte at a time, none lost. */
 	out(IIR, 0x00);
-	for (unsigned i = 0; i < 22; i++) {
+	for (unsigned i = 0; i < 38; i++) {
 		CU_ASSERT_EQUAL_FATAL(in(LSR)&0x03, 0x01);
 		CU_ASSERT_EQUAL(in(IIR), 0x04);
-		CU_ASSERT_EQUAL(in(RBR), typed[18 + i]);
+		CU_ASSERT_EQUAL(in(RBR), typed[2 + i]);
 	}
 	CU_ASSERT_EQUAL(in(LSR)&0x01, 0);
+}
+
+/* Linux's 8250 start-up: RDI enabled while the FIFO is off (one byte
+ * fed into the holding register), then the FIFO switched on, which clears
+ * it: the byte goes back to the queue, nothing typed is lost. */
+static void test_fifo_switch_returns_unread(void)
+{
+	static const uint8_t typed[] = "echo hi\n";
+	setup();
+	uart16550_receive(&uart, typed, sizeof(typed) - 1);
+	out(MCR, 0x0B);
+	out(IER, 0x05);
+	CU_ASSERT_EQUAL(in(LSR)&0x01, 0x01); /* 'e' waits in RBR */
+	CU_ASSERT_EQUAL(uart16550_queued(&uart), sizeof(typed) - 2);
+	out(IIR, 0x01); /* FIFO on: clears, and the 'e' goes back */
+	out(IIR, 0x81);
+	for (unsigned i = 0; i < sizeof(typed) - 1; i++) {
+		CU_ASSERT_EQUAL_FATAL(in(LSR)&0x01, 0x01);
+		CU_ASSERT_EQUAL(in(RBR), typed[i]);
+	}
+	CU_ASSERT_EQUAL(in(LSR)&0x01, 0);
+	/* Looped-back bytes are the guest's own: a clear drops them. */
+	out(MCR, 0x1B);
+	out(RBR, 'L');
+	CU_ASSERT_EQUAL(in(LSR)&0x01, 0x01);
+	out(IIR, 0x83);
+	CU_ASSERT_EQUAL(in(LSR)&0x01, 0);
+	CU_ASSERT_EQUAL(uart16550_queued(&uart), 0);
 }
 
 static void test_queue_full_reports(void)
@@ -283,6 +321,7 @@ static void test_queue_full_reports(void)
 	CU_ASSERT_EQUAL(uart16550_refused(&uart), sizeof(big) - UART16550_QUEUE + 1);
 	/* Draining makes room again. */
 	out(IIR, 0x01);
+	out(MCR, 0x08);
 	out(IER, 0x01);
 	for (int i = 0; i < 16; i++)
 		in(RBR);
@@ -420,6 +459,7 @@ static CU_TestInfo uart_tests[] = {
 	{ "typed-ahead input survives driver start-up", test_typeahead_survives_startup },
 	{ "queue refills FIFO, 16450 mode", test_fifo_clear_after_rdi_keeps_queue },
 	{ "full queue refuses and counts", test_queue_full_reports },
+	{ "a FIFO clear gives unread typed bytes back", test_fifo_switch_returns_unread },
 	{ "loopback echoes, overruns, holds input", test_loopback },
 	{ "interrupt priorities", test_interrupt_priority },
 	{ "random port hammering", test_hostile_random },

@@ -5,8 +5,11 @@
  * receive FIFO (FCR bits 1-2) and drains RBR before it enables receive
  * interrupts; bytes a user typed before then would be lost on a real port,
  * but here they are the user's input to the boot prompt. So the FIFO is
- * filled from the queue only once IER.RDI is set, and outside loopback (the
- * 8250 driver's probes run in loopback and must see only their own bytes).
+ * filled from the queue only once the receive interrupt can reach the CPU:
+ * IER.RDI set, MCR.OUT2 set and loopback off. (IER.RDI alone is not
+ * enough: Linux's 8250 probe writes IER = 0x0F for a moment, with OUT2
+ * clear, and its start-up then clears the FIFO; the 8250 driver's loopback
+ * probes must see only their own bytes.)
  *
  * The interrupt line reaches the PIC only while MCR.OUT2 is set and
  * loopback is off, as on the PC adapter (OUT2 gates the IRQ driver; the
@@ -108,12 +111,31 @@ static void rx_clear(struct uart16550 *u)
 	u->lsr &= ~LSR_DR;
 }
 
+/* A guest clearing its receive FIFO (FCR) drops what it has not read; if
+ * those bytes came from the typed-ahead queue, they go back to its front
+ * instead, in order: Linux's 8250 start-up enables RDI while the FIFO is
+ * off (one byte fed) and then switches the FIFO on, which clears it. */
+static void rx_clear_unread(struct uart16550 *u)
+{
+	unsigned n = u->rx_from_queue ? u->rx_count : 0;
+	if (n > UART16550_QUEUE - (unsigned)u->q_count)
+		n = 0; /* no room: they are lost, as on the hardware */
+	for (unsigned i = n; i-- > 0;) {
+		u->q_head = (uint16_t)((u->q_head + UART16550_QUEUE - 1) % UART16550_QUEUE);
+		u->q[u->q_head] = u->rx[(u->rx_head + i) % UART16550_FIFO];
+		u->q_count++;
+	}
+	rx_clear(u);
+}
+
 /* Move typed-ahead bytes into the FIFO while the guest is ready for them. */
 static void feed(struct uart16550 *u)
 {
-	if (!(u->ier & IER_RDI) || (u->mcr & MCR_LOOP))
+	if (!(u->ier & IER_RDI) || (u->mcr & (MCR_OUT2 | MCR_LOOP)) != MCR_OUT2)
 		return;
 	while (u->q_count > 0 && u->rx_count < rx_capacity(u)) {
+		if (u->rx_count == 0)
+			u->rx_from_queue = true;
 		rx_put(u, u->q[u->q_head]);
 		u->q_head = (uint16_t)((u->q_head + 1) % UART16550_QUEUE);
 		u->q_count--;
@@ -242,10 +264,12 @@ void uart16550_pio_in(void *dev, uint16_t port, unsigned size, uint32_t *val, ui
 
 static void write_thr(struct uart16550 *u, uint8_t b)
 {
-	if (u->mcr & MCR_LOOP)
+	if (u->mcr & MCR_LOOP) {
+		u->rx_from_queue = false;
 		rx_put(u, b);
-	else if (u->cfg.tx)
+	} else if (u->cfg.tx) {
 		u->cfg.tx(u->cfg.tx_ctx, b);
+	}
 	/* The transmitter empties at once: THR is empty again, and the THRE
 	 * interrupt (cleared by this write) is due again. */
 	u->thr_ipending = true;
@@ -282,9 +306,9 @@ void uart16550_pio_out(void *dev, uint16_t port, unsigned size, uint32_t val, ui
 		break;
 	case IIR: /* FCR */
 		if ((v ^ u->fcr) & FCR_ENABLE)
-			rx_clear(u); /* changing FIFO mode clears both FIFOs */
+			rx_clear_unread(u); /* changing FIFO mode clears both FIFOs */
 		if (v & FCR_CLR_RX)
-			rx_clear(u);
+			rx_clear_unread(u);
 		/* FCR_CLR_TX: the transmit FIFO is always empty. */
 		u->fcr = v & (FCR_ENABLE | 0xC0);
 		if (!fifo_on(u))

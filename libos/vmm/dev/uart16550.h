@@ -37,6 +37,7 @@ struct uart16550 {
 	struct uart16550_config cfg;
 	uint8_t rx[UART16550_FIFO]; /* receive FIFO (1 deep when FIFOs off) */
 	uint8_t rx_head, rx_count;
+	bool rx_from_queue; /* the FIFO's bytes came from the typed-ahead queue */
 	uint8_t ier, lcr, mcr, lsr, msr, scr, fcr;
 	uint8_t dll, dlm;
 	bool thr_ipending;	    /* THRE interrupt latched (cleared by IIR read/THR write) */
