@@ -59,6 +59,25 @@ run_script() {
 	run_sh "$1" "tests/integration/$1.sh" "${TEST_RUN_DIR:-$B/tests}/$1.run"
 }
 
+# converse LOG LINE SECONDS PATTERN TEXT...: print each TEXT (printf %b)
+# once PATTERN shows in LOG after the line the previous PATTERN was found
+# on (the first: from line LINE); give up after SECONDS.
+converse() {
+	local log=$1 from=$2 end=$((SECONDS + $3)) n
+	shift 3
+	while [ $# -ge 2 ]; do
+		while :; do
+			n=$(tail -n +"$from" "$log" 2>/dev/null | grep -a -n -F -m 1 -- "$1" | cut -d: -f1)
+			[ -n "$n" ] && break
+			[ $SECONDS -lt $end ] || return 0
+			sleep 0.2
+		done
+		from=$((from + n))
+		printf '%b' "$2"
+		shift 2
+	done
+}
+
 # run_integration NAME: build the ISO the .test file describes, boot it,
 # judge it.
 run_integration() {
@@ -67,12 +86,15 @@ run_integration() {
 		run_script "$1"
 		return
 	fi
-	local modules=() kargs="test" status=1 expect=() expect_any=() input="" timeout=$TEST_TIMEOUT
+	local modules=() kargs="test" status=1 expect=() expect_any=() input="" dialog=() timeout=$TEST_TIMEOUT
 	local smp=${SMP:-2} disk="" boots=1
 	unset -f prepare check
 	# disk=MIB: a virtio disk of MIB MiB formatted by tools/exodisk; a
 	# prepare function in the .test file may change it ($1 = the image).
 	# boots=N: boot N times on the same disk; the serial logs are joined.
+	# input='TEXT' (printf %b) is typed at once; dialog=(PATTERN TEXT ...)
+	# types each TEXT only when its PATTERN has appeared in the serial
+	# output after the previous PATTERN (a test that waits for a prompt).
 	# A check function, if any, judges the disk after the last boot ($1 =
 	# the image; its output goes to check.log): non-zero fails the test.
 	# shellcheck source=/dev/null
@@ -107,12 +129,20 @@ run_integration() {
 	local start=$SECONDS rc boot
 	: >"$dir/serial.log"
 	for ((boot = 1; boot <= boots; boot++)); do
-		printf '%b' "$input" | timeout -k 5 "$timeout" qemu-system-x86_64 \
+		rm -f "$dir/stdin" && mkfifo "$dir/stdin"
+		{
+			printf '%b' "$input"
+			converse "$dir/serial.log" $(($(wc -l <"$dir/serial.log") + 1)) "$timeout" "${dialog[@]}"
+		} >"$dir/stdin" &
+		local feeder=$!
+		timeout -k 5 "$timeout" qemu-system-x86_64 \
 			-machine pc -accel "${ACCEL:-tcg}" -cpu max -smp "$smp" -m "${MEM:-512M}" \
 			-display none -no-reboot -monitor none -serial stdio \
 			-device isa-debug-exit,iobase=0xf4,iosize=4 "${drive[@]}" \
-			-cdrom "$dir/test.iso" -boot d >>"$dir/serial.log" 2>"$dir/qemu.err"
+			-cdrom "$dir/test.iso" -boot d <"$dir/stdin" >>"$dir/serial.log" 2>"$dir/qemu.err"
 		rc=$?
+		kill "$feeder" 2>/dev/null
+		wait "$feeder" 2>/dev/null
 		[ "$rc" = "$status" ] || break
 	done
 	local why=""

@@ -11,10 +11,25 @@ VMM_SRCS := $(wildcard libos/vmm/*.c libos/vmm/*.S) $(VMM_HOSTABLE_SRCS)
 VMM_HDRS := $(wildcard libos/vmm/*.h libos/vmm/emu/*.h libos/vmm/dev/*.h)
 LIBVMM := $(BUILD)/user/libvmm.a
 
+# The DSDT (libos/vmm/acpi/dsdt.asl), compiled by iasl (acpica-tools):
+# acpi_dsdt.S carries the AML into libvmm, and the unit tests read it to
+# check the tables built around it (tests/unit/test_vdev_acpi.c).
+VMM_DSDT := $(BUILD)/vmm/dsdt.aml
+$(VMM_DSDT): libos/vmm/acpi/dsdt.asl
+	@mkdir -p $(@D)
+	@echo "  IASL    $<"
+	$(Q)iasl -p $(basename $@) $< >$@.log 2>&1 || { cat $@.log; rm -f $@; exit 1; }
+$(BUILD)/user/libos/vmm/acpi_dsdt.S.o: $(VMM_DSDT)
+$(BUILD)/user/libos/vmm/acpi_dsdt.S.o: UCFLAGS += -I$(BUILD)/vmm
+# dev/acpitab.c lays its tables out with the kernel's ACPI structures.
+$(BUILD)/user/libos/vmm/dev/acpitab.c.o: UCFLAGS += -Iexokernel
+
 UNIT_SRCS += $(VMM_HOSTABLE_SRCS)
-UNIT_CFLAGS += -Ilibos/vmm
+# First on the path: the kernel's own dev/ headers (exokernel/dev/virtio_blk.h)
+# share names with the device models'.
+UNIT_CFLAGS := -Ilibos/vmm $(UNIT_CFLAGS) -DVMM_DSDT_AML='"$(abspath $(VMM_DSDT))"'
 UCFLAGS += -Ilibos/vmm
-$(BUILD)/unit/run-tests $(BUILD)/unit/run-tests-san: $(VMM_HOSTABLE_SRCS) $(VMM_HDRS)
+$(BUILD)/unit/run-tests $(BUILD)/unit/run-tests-san: $(VMM_HOSTABLE_SRCS) $(VMM_HDRS) $(VMM_DSDT)
 
 $(LIBVMM): $(patsubst %,$(BUILD)/user/%.o,$(VMM_SRCS))
 	@rm -f $@

@@ -5,6 +5,7 @@
  *
  *   vm [-m MiB] [-smp N] [-npt] [-check] [-timeout MS] [-kernel FILE]
  *      [-initrd "MOD ARGS,MOD ARGS..."] [-append CMDLINE] [-hda IMG]
+ *      [-hdb IMG] [-drive IMG[,ro]]...
  *
  * The options mean what they mean to QEMU. The guest holds the terminal
  * while it runs (raw mode): Ctrl-] x kills it. Exit statuses are listed
@@ -29,6 +30,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: vm [-m MiB] [-smp N] [-npt] [-check] [-timeout MS] [-kernel FILE]\n"
 		"          [-initrd \"MOD ARGS,MOD ARGS...\"] [-append CMDLINE] [-hda IMG]\n"
+		"          [-hdb IMG] [-drive IMG[,ro]]...\n"
 		"  -m MiB       guest memory (default 128)\n"
 		"  -smp N       vCPUs (default 1; only 1 today)\n"
 		"  -npt         nested paging (default: shadow paging)\n"
@@ -38,7 +40,10 @@ static void usage(void)
 		"  -initrd      multiboot modules, each a file and its string, comma-separated;\n"
 		"               for Linux, the initrd\n"
 		"  -append      the kernel's command line\n"
-		"  -hda IMG     without -kernel: boot IMG's first sector in real mode\n"
+		"  -hda IMG     the IDE master disk; without -kernel, boot its first sector\n"
+		"               in real mode\n"
+		"  -hdb IMG     the IDE slave disk\n"
+		"  -drive IMG   a virtio block device (up to 4; ,ro: read-only)\n"
 		"Ctrl-] x kills the guest. Exit status: (V << 1) | 1 when the guest writes V to\n"
 		"port 0xf4; 0 when it powers off or resets; %d triple fault; %d VMM error or bad\n"
 		"input; %d killed (Ctrl-] x); %d time limit.\n",
@@ -72,6 +77,85 @@ static void *slurp(const char *path, size_t max, size_t *len)
 	close(fd);
 	*len = n;
 	return buf;
+}
+
+/* A disk backed by an image file (struct vdev_disk): 512-byte sectors at
+ * byte offset sector * 512; a tail shorter than a sector is not part of
+ * the disk. */
+struct image {
+	int fd;
+	const char *path;
+};
+
+static int img_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
+{
+	struct image *im = ctx;
+	size_t n = (size_t)count * VDEV_SECTOR, got = 0;
+	while (got < n) {
+		ssize_t r = pread(im->fd, (char *)buf + got, n - got,
+				  (off_t)(sector * VDEV_SECTOR + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static int img_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
+{
+	struct image *im = ctx;
+	size_t n = (size_t)count * VDEV_SECTOR, put = 0;
+	while (put < n) {
+		ssize_t r = pwrite(im->fd, (const char *)buf + put, n - put,
+				   (off_t)(sector * VDEV_SECTOR + put));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		put += (size_t)r;
+	}
+	return 0;
+}
+
+static int img_flush(void *ctx)
+{
+	struct image *im = ctx;
+	return fsync(im->fd) < 0 ? -1 : 0;
+}
+
+/* "IMG" or "IMG,ro": open the image (exit on failure). */
+static struct vdev_disk image(char *arg)
+{
+	bool ro = false;
+	char *comma = strchr(arg, ',');
+	if (comma) {
+		if (strcmp(comma, ",ro")) {
+			fprintf(stderr, "vm: %s: the one drive option is ,ro\n", arg);
+			exit(VM_EXIT_VMM_ERROR);
+		}
+		*comma = 0;
+		ro = true;
+	}
+	struct image *im = xmalloc(sizeof(*im));
+	im->path = arg;
+	im->fd = open(arg, ro ? O_RDONLY : O_RDWR);
+	struct stat st;
+	if (im->fd < 0 || fstat(im->fd, &st) < 0) {
+		fprintf(stderr, "vm: %s: %s\n", arg, strerror(errno));
+		exit(VM_EXIT_VMM_ERROR);
+	}
+	if (st.st_size < (off_t)VDEV_SECTOR) {
+		fprintf(stderr, "vm: %s: shorter than one 512-byte sector\n", arg);
+		exit(VM_EXIT_VMM_ERROR);
+	}
+	return (struct vdev_disk){ .ctx = im,
+				   .sectors = (uint64_t)st.st_size / VDEV_SECTOR,
+				   .readonly = ro,
+				   .read = img_read,
+				   .write = img_write,
+				   .flush = img_flush };
 }
 
 static void con_write(void *ctx, const char *buf, size_t n)
@@ -111,7 +195,7 @@ static void modules(struct vm_config *cfg, char *list)
 int main(int argc, char **argv)
 {
 	struct vm_config cfg = { .mem_mib = 128, .smp = 1, .cmdline = "" };
-	char *kernel = NULL, *hda = NULL, *initrd = NULL;
+	char *kernel = NULL, *hda = NULL, *hdb = NULL, *initrd = NULL;
 	util_prog = "vm";
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
@@ -134,6 +218,10 @@ int main(int argc, char **argv)
 			cfg.cmdline = argv[++i];
 		else if (!strcmp(o, "-hda") && more)
 			hda = argv[++i];
+		else if (!strcmp(o, "-hdb") && more)
+			hdb = argv[++i];
+		else if (!strcmp(o, "-drive") && more && cfg.ndrives < VM_MAX_DRIVES)
+			cfg.drives[cfg.ndrives++] = image(argv[++i]);
 		else
 			usage();
 	}
@@ -151,6 +239,10 @@ int main(int argc, char **argv)
 	} else {
 		usage();
 	}
+	if (hda)
+		cfg.ide[0] = image(hda);
+	if (hdb)
+		cfg.ide[1] = image(hdb);
 	/* The guest holds the terminal: raw, no echo, no signals. */
 	struct termios saved, raw;
 	bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;

@@ -232,6 +232,22 @@ static void fault_pf(struct x86emu_fault *f, uint32_t pfec, uint64_t la)
 	};
 }
 
+/* An access of len bytes at gpa that no RAM backs, in the widths a device
+ * register takes: one access of 1, 2, 4 or 8 bytes, else byte by byte
+ * (string moves). */
+static void mmio(struct vcpu *c, uint64_t gpa, void *buf, size_t len, bool write)
+{
+	unsigned size = len == 1 || len == 2 || len == 4 || len == 8 ? (unsigned)len : 1;
+	for (size_t i = 0; i < len; i += size) {
+		uint64_t v = 0;
+		if (write)
+			memcpy(&v, (uint8_t *)buf + i, size);
+		platform_mmio(c, gpa + i, size, &v, write);
+		if (!write)
+			memcpy((uint8_t *)buf + i, &v, size);
+	}
+}
+
 /* Copy len bytes between buf and linear address la (one page at most). */
 static int access_page(struct vcpu *c, uint64_t la, void *buf, size_t len, uint32_t kind,
 		       struct x86emu_fault *f)
@@ -254,9 +270,8 @@ static int access_page(struct vcpu *c, uint64_t la, void *buf, size_t len, uint3
 		}
 		return 0;
 	}
-	/* Nothing backs it: reads float high, writes vanish (as on a PC bus). */
-	if (!(kind & PFEC_W))
-		memset(buf, 0xff, len);
+	/* A device, or nothing (reads float high, writes vanish). */
+	mmio(c, w.gpa, buf, len, kind & PFEC_W);
 	return 0;
 }
 
@@ -585,6 +600,20 @@ static void do_xsetbv(struct vcpu *c)
 		c->st->xcr0 = v;
 }
 
+/* The guest's task priority lives in two places: CR8, which with
+ * V_INTR_MASKING is the VMCB's V_TPR (APM vol. 2 §15.21.4), and the local
+ * APIC's TPR register. Whichever the guest changed last wins. */
+static void sync_tpr(struct vcpu *c)
+{
+	struct lapic *a = &c->vm->pf.lapic[c->id];
+	uint64_t *vintr = &c->st->vmcb.control.vintr;
+	unsigned cr8 = *vintr & 0xf;
+	if (cr8 != c->cr8_seen)
+		lapic_set_tpr(a, (uint8_t)cr8);
+	c->cr8_seen = lapic_get_tpr(a);
+	*vintr = (*vintr & ~0xfull) | c->cr8_seen;
+}
+
 /* Deliver what the devices have due: inject one interrupt if the guest
  * can take it, else ask to be told when it can (VINTR). */
 static void interrupts(struct vcpu *c)
@@ -592,10 +621,11 @@ static void interrupts(struct vcpu *c)
 	struct vmcb_control *ctl = &c->st->vmcb.control;
 	const struct vmcb_save *s = &c->st->vmcb.save;
 	platform_update(c->vm, vm_now_ns(c->vm));
-	if ((ctl->event_inj & VMCB_EVT_V) || !platform_irq_pending(c->vm))
+	sync_tpr(c);
+	if ((ctl->event_inj & VMCB_EVT_V) || platform_irq_vector(c, false) < 0)
 		return;
 	if ((s->rflags & RFLAGS_IF) && !(ctl->interrupt_shadow & 1)) {
-		int vec = platform_irq_ack(c->vm);
+		int vec = platform_irq_vector(c, true);
 		if (vec >= 0)
 			ctl->event_inj = VMCB_EVT_MAKE(VMCB_EVT_TYPE_INTR, (unsigned)vec);
 		c->halted = false;
@@ -614,7 +644,7 @@ static void idle(struct vcpu *c)
 		vm_end(c->vm, VM_EXIT_OFF, "guest halted with interrupts off");
 		return;
 	}
-	uint64_t now = vm_now_ns(c->vm), next = platform_next_event(c->vm);
+	uint64_t now = vm_now_ns(c->vm), next = platform_next_cpu_event(c);
 	uint64_t us = next == VDEV_NO_EVENT ? 10000 : next > now ? (next - now) / 1000 : 0;
 	if (us > 10000)
 		us = 10000; /* look at the console now and then */

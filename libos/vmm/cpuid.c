@@ -5,8 +5,8 @@
  * A feature is shown only if the VMM virtualizes it and the kernel
  * switches its state: no SVM (a guest does not nest), no LA57 (shadow
  * tables are 4-level), no PCID/INVPCID (the shadow MMU has no tagged
- * roots), no PKU, no x2APIC/APIC/TSC-deadline (no local APIC in this
- * machine yet), no MTRR/MCE/MCA (their MSRs are not emulated), AVX only if
+ * roots), no PKU, no x2APIC (the local APIC is an xAPIC; TSC-deadline
+ * mode is offered), no MTRR/MCE/MCA (their MSRs are not emulated), AVX only if
  * the kernel switches the AVX state (its XCR0). Every MSR outside the
  * emulated set raises #GP(0) in the guest, as hardware does for an MSR it
  * does not have. Sources: AMD APM vol. 3 appendix E (CPUID), AMD APM
@@ -14,12 +14,15 @@
  */
 #include "vm_int.h"
 
-#define MSR_TSC		0x10
-#define MSR_PAT		0x277
-#define MSR_EFER	0xc0000080
-#define PAT_DEFAULT	0x0007040600070406ull
-#define GUEST_PHYS_BITS 40
-#define GUEST_VIRT_BITS 48
+#define MSR_TSC		 0x10
+#define MSR_PAT		 0x277
+#define MSR_APIC_BASE	 0x1b
+#define MSR_TSC_DEADLINE 0x6e0
+#define MSR_INT_PENDING	 0xc0010055 /* AMD's interrupt pending message register */
+#define MSR_EFER	 0xc0000080
+#define PAT_DEFAULT	 0x0007040600070406ull
+#define GUEST_PHYS_BITS	 40
+#define GUEST_VIRT_BITS	 48
 
 static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]);
 
@@ -42,9 +45,10 @@ static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 			 : "a"(leaf), "c"(sub));
 }
 
-/* Leaf 1 EDX bits shown: FPU VME DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT
- * PSE36 CLFSH MMX FXSR SSE SSE2. */
-#define L1_EDX 0x078ba97fu
+/* Leaf 1 EDX bits shown: FPU VME DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV
+ * PAT PSE36 CLFSH MMX FXSR SSE SSE2. */
+#define L1_EDX	    0x078bab7fu
+#define L1_ECX_TSCD (1u << 24) /* TSC-deadline mode of the APIC timer */
 /* Leaf 1 ECX: SSE3 PCLMUL SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES XSAVE
  * RDRAND; with AVX also FMA, AVX, F16C; OSXSAVE mirrors CR4. */
 #define L1_ECX	   0x46d82203u
@@ -61,6 +65,10 @@ static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 void cpuid_guest(const struct vcpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	uint32_t h[4];
+	if ((leaf & 0xf0000000u) == PVCLOCK_CPUID_BASE) {
+		pvclock_cpuid(leaf, r);
+		return;
+	}
 	host_cpuid(leaf & 0x80000000u, 0, h);
 	uint32_t max = h[0];
 	r[0] = r[1] = r[2] = r[3] = 0;
@@ -76,12 +84,14 @@ void cpuid_guest(const struct vcpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4
 	case 1:
 		r[0] = h[0];
 		r[1] = (h[1] & 0xffff) | (uint32_t)c->id << 24 | 1u << 16;
-		r[2] = (h[2] & L1_ECX) | (1u << 31); /* a hypervisor is present */
+		r[2] = (h[2] & L1_ECX) | L1_ECX_TSCD | (1u << 31); /* a hypervisor is present */
 		if (avx)
 			r[2] |= h[2] & L1_ECX_AVX;
 		if (c->cr4 & X86_CR4_OSXSAVE)
 			r[2] |= 1u << 27;
 		r[3] = h[3] & (L1_EDX);
+		if (!lapic_hw_enabled(&c->vm->pf.lapic[c->id]))
+			r[3] &= ~(1u << 9); /* APIC mirrors IA32_APIC_BASE.EN */
 		break;
 	case 7:
 		if (sub == 0) {
@@ -145,6 +155,15 @@ int msr_read(struct vcpu *c, uint32_t msr, uint64_t *v)
 	case MSR_PAT:
 		*v = vmcb->save.g_pat;
 		return 0;
+	case MSR_APIC_BASE:
+	case MSR_TSC_DEADLINE:
+		return platform_apic_msr(c, msr, v, false);
+	case PVCLOCK_MSR_WALL_CLOCK:
+	case PVCLOCK_MSR_SYSTEM_TIME:
+		return pvclock_msr(c, msr, v, false);
+	case MSR_INT_PENDING:
+		*v = 0; /* no C1E: no interrupt-pending message (Linux's AMD E400 check) */
+		return 0;
 	default:
 		return -1;
 	}
@@ -169,6 +188,7 @@ int msr_write(struct vcpu *c, uint32_t msr, uint64_t v)
 		uint32_t lo, hi;
 		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 		vmcb->control.tsc_offset = v - ((uint64_t)hi << 32 | lo);
+		pvclock_publish(c);
 		return 0;
 	}
 	case MSR_PAT:
@@ -179,6 +199,14 @@ int msr_write(struct vcpu *c, uint32_t msr, uint64_t v)
 				return -1;
 		}
 		vmcb->save.g_pat = v;
+		return 0;
+	case MSR_APIC_BASE:
+	case MSR_TSC_DEADLINE:
+		return platform_apic_msr(c, msr, &v, true);
+	case PVCLOCK_MSR_WALL_CLOCK:
+	case PVCLOCK_MSR_SYSTEM_TIME:
+		return pvclock_msr(c, msr, &v, true);
+	case MSR_INT_PENDING:
 		return 0;
 	default:
 		return -1;

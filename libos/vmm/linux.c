@@ -1,21 +1,29 @@
 /*
  * linux.c - the Linux x86 boot protocol (Documentation/arch/x86/boot.rst,
  * protocol 2.x): a bzImage kernel, its command line and an initrd, booted
- * through the 32-bit entry the way a boot loader does it.
+ * through its 64-bit entry (or, with vm_config.linux_entry32, its 32-bit
+ * one) the way a boot loader does it.
  *
  * Guest memory after loading:
  *
  *   0x07000  the zero page (struct boot_params: the kernel's setup header
- *            copied from the image, the e820 map, the loader's fields)
+ *            copied from the image, the e820 map, the ACPI RSDP's address,
+ *            the loader's fields)
+ *   0x09000  64-bit entry only: a GDT, then page tables identity-mapping
+ *            the first 4 GiB with 2 MiB pages (PML4 0xA000, PDPT 0xB000,
+ *            four page directories 0xC000-0xFFFF)
  *   0x20000  the command line (at most COMMAND_LINE_SIZE bytes)
  *   0x100000 the protected-mode kernel (code32_start)
  *   high     the initrd, page-aligned, as high as initrd_addr_max and RAM
  *            allow
  *
- * The vCPU starts as §"32-bit Boot Protocol" says: protected mode, paging
- * off, CS = __BOOT_CS (0x10) and DS = ES = SS = __BOOT_DS (0x18), flat 4 GiB
- * segments, interrupts off, ESI = the zero page, EBP = EDI = EBX = 0, at
- * code32_start. Refused with a message: not a bzImage ("HdrS" missing),
+ * The vCPU starts as §"64-bit Boot Protocol" says: long mode, paging on
+ * with those tables, CS = __BOOT_CS (0x10) a 64-bit code segment, DS = ES
+ * = SS = __BOOT_DS (0x18), interrupts off, RSI = the zero page, at
+ * code32_start + 0x200 (for a kernel whose xloadflags have XLF_KERNEL_64).
+ * Or as §"32-bit Boot Protocol" says: protected mode, paging off, the same
+ * selectors with flat 4 GiB segments, ESI = the zero page, EBP = EDI = EBX
+ * = 0, at code32_start. Refused with a message: not a bzImage ("HdrS" missing),
  * protocol older than 2.06, a kernel that cannot boot 64-bit without its
  * real-mode part (no 32-bit entry), an image or initrd that does not fit
  * in guest RAM.
@@ -43,8 +51,15 @@
 #define HDR_HEAP_END	  0x224
 #define HDR_CMD_LINE_PTR  0x228
 #define HDR_INITRD_MAX	  0x22c
+#define HDR_XLOADFLAGS	  0x236
 #define HDR_CMDLINE_SIZE  0x238
-#define HDR_END		  0x268 /* what protocol 2.15 defines */
+#define BP_ACPI_RSDP	  0x070 /* boot_params.acpi_rsdp_addr (protocol 2.14) */
+#define XLF_KERNEL_64	  0x01
+#define BOOT_GDT	  0x9000ull
+#define BOOT_PML4	  0xa000ull
+#define BOOT_PDPT	  0xb000ull
+#define BOOT_PD		  0xc000ull /* four of them */
+#define HDR_END		  0x268	    /* what protocol 2.15 defines */
 #define BP_E820_ENTRIES	  0x1e8
 #define BP_E820_TABLE	  0x2d0
 #define LOADED_HIGH	  0x01
@@ -78,6 +93,44 @@ static void e820(uint8_t *zp, unsigned *n, uint64_t base, uint64_t len, uint32_t
 	memcpy(e + 8, &len, 8);
 	memcpy(e + 16, &type, 4);
 	(*n)++;
+}
+
+/* §"64-bit Boot Protocol": long mode on identity-mapped tables. */
+static int entry64(struct vm *vm, struct vcpu *c)
+{
+	static const uint64_t gdt[4] = { 0, 0, 0x00af9a000000ffffull, 0x00cf92000000ffffull };
+	memcpy(vm->ram + BOOT_GDT, gdt, sizeof(gdt));
+	uint64_t *pml4 = (uint64_t *)(vm->ram + BOOT_PML4);
+	uint64_t *pdpt = (uint64_t *)(vm->ram + BOOT_PDPT);
+	uint64_t *pd = (uint64_t *)(vm->ram + BOOT_PD);
+	memset(pml4, 0, PAGE);
+	memset(pdpt, 0, PAGE);
+	pml4[0] = BOOT_PDPT | 3; /* present, writable */
+	for (unsigned i = 0; i < 4; i++)
+		pdpt[i] = (BOOT_PD + i * PAGE) | 3;
+	for (uint64_t i = 0; i < 4 * 512; i++)
+		pd[i] = (i << 21) | 0x83; /* present, writable, 2 MiB page */
+
+	struct vmcb_save *s = &c->st->vmcb.save;
+	const uint16_t code = VMCB_ATTR_TYPE(0xb) | VMCB_ATTR_S | VMCB_ATTR_P | VMCB_ATTR_L;
+	const uint16_t data =
+		VMCB_ATTR_TYPE(0x3) | VMCB_ATTR_S | VMCB_ATTR_P | VMCB_ATTR_DB | VMCB_ATTR_G;
+	s->cs = (struct vmcb_seg){ 0x10, code, 0xffffffff, 0 };
+	struct vmcb_seg *segs[] = { &s->ds, &s->es, &s->ss, &s->fs, &s->gs };
+	for (unsigned i = 0; i < 5; i++)
+		*segs[i] = (struct vmcb_seg){ 0x18, data, 0xffffffff, 0 };
+	s->ldtr = (struct vmcb_seg){ 0, VMCB_ATTR_TYPE(2) | VMCB_ATTR_P, 0xffff, 0 };
+	s->tr = (struct vmcb_seg){ 0, VMCB_ATTR_TYPE(0xb) | VMCB_ATTR_P, 0xffff, 0 };
+	s->gdtr = (struct vmcb_seg){ 0, 0, sizeof(gdt) - 1, BOOT_GDT };
+	s->idtr.limit = 0xffff;
+	s->rip = KERNEL_BASE + 0x200;
+	s->rflags = 2;
+	c->st->gpr[EXO_GPR_RSI] = ZERO_PAGE;
+	c->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_PG;
+	c->cr3 = BOOT_PML4;
+	c->cr4 = X86_CR4_PAE;
+	c->efer = X86_EFER_LME | X86_EFER_LMA;
+	return 0;
 }
 
 int load_linux(struct vm *vm, struct vcpu *c, char *err, size_t errlen)
@@ -151,6 +204,15 @@ int load_linux(struct vm *vm, struct vcpu *c, char *err, size_t errlen)
 	e820(zp, &n, 0xf0000, 0x10000, E820_RESERVED);
 	e820(zp, &n, KERNEL_BASE, vm->ram_bytes - KERNEL_BASE, E820_RAM);
 	zp[BP_E820_ENTRIES] = (uint8_t)n;
+
+	if (version >= 0x20e && vm->pf.rsdp) {
+		uint64_t rsdp = vm->pf.rsdp;
+		memcpy(zp + BP_ACPI_RSDP, &rsdp, 8);
+	}
+	uint16_t xlf;
+	memcpy(&xlf, img + HDR_XLOADFLAGS, 2);
+	if (version >= 0x20c && (xlf & XLF_KERNEL_64) && !cfg->linux_entry32)
+		return entry64(vm, c);
 
 	/* §"32-bit Boot Protocol". */
 	struct vmcb_save *s = &c->st->vmcb.save;

@@ -70,6 +70,11 @@ int vm_run(const struct vm_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "-smp %u: only one vCPU is supported yet", cfg->smp);
 		return VM_EXIT_VMM_ERROR;
 	}
+	if (cfg->ndrives > VM_MAX_DRIVES) {
+		snprintf(err, errlen, "%u disks: at most %u virtio block devices", cfg->ndrives,
+			 VM_MAX_DRIVES);
+		return VM_EXIT_VMM_ERROR;
+	}
 	if (!cfg->kernel && !cfg->bootsect) {
 		snprintf(err, errlen, "nothing to boot: give a kernel or a boot disk");
 		return VM_EXIT_VMM_ERROR;

@@ -80,7 +80,9 @@ struct vcpu {
 	bool halted;
 	uint64_t dr[4]; /* the guest's DR0-DR3 (every access exits: the kernel does not switch them)
 			 */
-	bool irq_window; /* asked for a VINTR exit to inject an interrupt */
+	bool irq_window;   /* asked for a VINTR exit to inject an interrupt */
+	unsigned cr8_seen; /* V_TPR as the VMM last left it (sync_tpr) */
+	uint64_t pvclock;  /* MSR_KVM_SYSTEM_TIME_NEW: the time structure's gpa | enable */
 	struct shadow sh;
 	uint64_t exits;
 };
@@ -185,6 +187,15 @@ uint64_t cpuid_host_xcr0(void);
 void cpuid_guest(const struct vcpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4]);
 int msr_read(struct vcpu *c, uint32_t msr, uint64_t *v);
 int msr_write(struct vcpu *c, uint32_t msr, uint64_t v);
+
+/* pvclock.c: KVM's paravirtual clock ABI (the guest's TSC frequency and time). */
+#define PVCLOCK_CPUID_BASE	0x40000000u
+#define PVCLOCK_MSR_WALL_CLOCK	0x4b564d00u
+#define PVCLOCK_MSR_SYSTEM_TIME 0x4b564d01u
+void pvclock_cpuid(uint32_t leaf, uint32_t r[4]);
+int pvclock_msr(struct vcpu *c, uint32_t msr, uint64_t *v, bool write);
+/* (Re)write the vCPU's time structure (after a TSC change). */
+void pvclock_publish(struct vcpu *c);
 
 /* shadow.c: shadow paging (docs/vmm.md, "Shadow paging"). */
 int shadow_init(struct vcpu *c);

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dev/vdev.h"
+
 /* Exit statuses of vm_run (besides (V << 1) | 1 for a guest writing V to
  * the debug-exit port 0xF4, and 0 for power-off or reset). */
 #define VM_EXIT_OFF	  0 /* the guest powered off or reset */
@@ -25,6 +27,7 @@
 #define VM_EXIT_TIMEOUT	  8 /* the guest ran out of its time limit (vm_config.timeout_ms) */
 
 #define VM_MAX_MODULES 16
+#define VM_MAX_DRIVES  4 /* virtio block devices (the DSDT's slots) */
 
 /* A multiboot module: bytes and its string (multiboot v1 §3.3). */
 struct vm_module {
@@ -68,11 +71,18 @@ struct vm_config {
 	const void *kernel;
 	size_t kernel_len;
 	const char *cmdline; /* the kernel's command line ("" if none) */
+	bool linux_entry32;  /* a bzImage starts at its 32-bit entry, not its 64-bit one */
 	struct vm_module mods[VM_MAX_MODULES];
 	unsigned nmods;
 	/* Without a kernel: the first 512-byte sector, loaded at 0x7C00 and
 	 * started in real mode (no BIOS services). */
 	const void *bootsect;
+	/* Disks, backed by the host (struct vdev_disk: 512-byte sectors;
+	 * sectors 0 = none): the IDE master and slave (-hda, -hdb), and the
+	 * virtio block devices in slots 0..ndrives-1 (-drive). */
+	struct vdev_disk ide[2];
+	struct vdev_disk drives[VM_MAX_DRIVES];
+	unsigned ndrives;
 	struct vm_host host;
 	struct vm_stats *stats; /* filled at the end if not NULL */
 };

@@ -49,7 +49,8 @@ boot() {
 	timeout "$T" "${QEMU[@]}" "$@" </dev/null >"$log" 2>&1 || rc=$?
 }
 
-for f in paging perm ad tlb pic_pit uart exitcode svm_insns cpuid_msr mbinfo ptchaos; do
+for f in paging perm ad tlb pic_pit uart exitcode svm_insns cpuid_msr mbinfo ptchaos apic ide \
+	virtio_blk; do
 	[ -f "$G/$f.elf" ] || bad "$G/$f.elf not built (make guests)"
 done
 for f in bootsect.img mod1.txt mod2.bin; do
@@ -57,7 +58,7 @@ for f in bootsect.img mod1.txt mod2.bin; do
 done
 [ "$failed" = 0 ] || exit 1
 
-for g in paging perm ad tlb pic_pit svm_insns cpuid_msr; do
+for g in paging perm ad tlb pic_pit svm_insns cpuid_msr apic; do
 	boot "$g" "$RUN_DIR/$g.log" -kernel "$G/$g.elf"
 	judge "$g" "$RUN_DIR/$g.log" "$rc" 33 "guest $g: PASS ("
 done
@@ -102,6 +103,47 @@ for seed in 1 2 3 4 5; do
 	fi
 	echo "ok   ptchaos seed=$seed (status $rc): $(grep -a 'guest ptchaos' "$log" | tail -n 1 | tr -d '\r')"
 done
+
+# disk FILE SECTORS TAG [FIRST LAST TAG2]...: the test guests' disk format.
+disk() {
+	tests/guests/disk.sh "$@"
+}
+
+# same_disk LABEL FILE SECTORS TAG [FIRST LAST TAG2]...: the image after
+# the run holds exactly what the guest wrote (the writes reached the file).
+same_disk() {
+	local label=$1 f=$2
+	shift 2
+	disk "$f.want" "$@"
+	if cmp "$f" "$f.want"; then
+		echo "ok   $label: image file as written by the guest"
+	else
+		bad "$label: image file $f differs from $f.want"
+	fi
+}
+
+# ide: primary channel, master 2048 sectors (tag M), slave 1024 (S).
+disk "$RUN_DIR/ide-master.img" 2048 M
+disk "$RUN_DIR/ide-slave.img" 1024 S
+boot ide "$RUN_DIR/ide.log" -kernel "$G/ide.elf" \
+	-drive "file=$RUN_DIR/ide-master.img,format=raw,if=ide,index=0" \
+	-drive "file=$RUN_DIR/ide-slave.img,format=raw,if=ide,index=1"
+judge ide "$RUN_DIR/ide.log" "$rc" 33 "guest ide: PASS ("
+same_disk "ide master" "$RUN_DIR/ide-master.img" 2048 M 100 103 w 200 211 m
+same_disk "ide slave" "$RUN_DIR/ide-slave.img" 1024 S 5 6 x
+
+# virtio_blk: a modern virtio-mmio block device, 2048 sectors (tag V), on
+# the microvm machine (its virtio-mmio windows are the VMM's layout).
+disk "$RUN_DIR/virtio.img" 2048 V
+log=$RUN_DIR/virtio_blk.log
+rc=0
+timeout "$T" qemu-system-x86_64 -M microvm,acpi=on -accel tcg -cpu max -m 128 -display none \
+	-no-reboot -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
+	-global virtio-mmio.force-legacy=false \
+	-drive "id=d0,file=$RUN_DIR/virtio.img,format=raw,if=none" -device virtio-blk-device,drive=d0 \
+	-kernel "$G/virtio_blk.elf" </dev/null >"$log" 2>&1 || rc=$?
+judge virtio_blk "$log" "$rc" 33 "guest virtio_blk: PASS ("
+same_disk "virtio_blk" "$RUN_DIR/virtio.img" 2048 V 100 103 v
 
 # uart: the line goes in once the guest says it is ready to receive.
 log=$RUN_DIR/uart.log

@@ -1,8 +1,10 @@
 /*
- * vdev.c - the port I/O bus of the VMM's device models (see vdev.h).
+ * vdev.c - the port I/O and MMIO buses of the VMM's device models (see
+ * vdev.h).
  *
- * A linear table: a PC has a couple of dozen decoded port ranges, and the
- * lookup runs once per IOIO #VMEXIT, which costs far more than the scan.
+ * Linear tables: a PC has a couple of dozen decoded port ranges and a few
+ * MMIO windows, and a lookup runs once per #VMEXIT, which costs far more
+ * than the scan.
  */
 #include <string.h>
 
@@ -105,5 +107,74 @@ bool vdev_pio_out(const struct vdev_bus *bus, uint16_t port, unsigned size, uint
 		if (ri && ri->out)
 			ri->out(ri->dev, p, 1, (val >> (8 * i)) & 0xFF, now_ns);
 	}
+	return true;
+}
+
+void vdev_mmio_init(struct vdev_mmio_bus *bus)
+{
+	memset(bus, 0, sizeof(*bus));
+}
+
+int vdev_mmio_register(struct vdev_mmio_bus *bus, uint64_t base, uint64_t len, void *dev,
+		       vdev_mmio_read_fn read, vdev_mmio_write_fn write, const char *name)
+{
+	if (len == 0 || base + len < base || bus->n >= VDEV_MMIO_MAX_RANGES)
+		return -1;
+	for (unsigned i = 0; i < bus->n; i++) {
+		const struct vdev_mmio_range *r = &bus->ranges[i];
+		if (base < r->base + r->len && r->base < base + len)
+			return -1;
+	}
+	bus->ranges[bus->n++] = (struct vdev_mmio_range){
+		.base = base, .len = len, .dev = dev, .read = read, .write = write, .name = name
+	};
+	return 0;
+}
+
+const struct vdev_mmio_range *vdev_mmio_find(const struct vdev_mmio_bus *bus, uint64_t gpa,
+					     unsigned size)
+{
+	for (unsigned i = 0; i < bus->n; i++) {
+		const struct vdev_mmio_range *r = &bus->ranges[i];
+		if (gpa >= r->base && gpa - r->base < r->len)
+			return size <= r->len - (gpa - r->base) ? r : NULL;
+	}
+	return NULL;
+}
+
+static bool good_mmio_size(unsigned size)
+{
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+static uint64_t mmio_mask(unsigned size)
+{
+	return size >= 8 ? UINT64_MAX : (1ull << (8 * size)) - 1;
+}
+
+bool vdev_mmio_read(const struct vdev_mmio_bus *bus, uint64_t gpa, unsigned size, uint64_t *val,
+		    uint64_t now_ns)
+{
+	*val = good_mmio_size(size) ? mmio_mask(size) : UINT64_MAX;
+	const struct vdev_mmio_range *r =
+		good_mmio_size(size) ? vdev_mmio_find(bus, gpa, size) : NULL;
+	if (!r)
+		return false;
+	uint64_t v = UINT64_MAX;
+	if (r->read)
+		r->read(r->dev, gpa - r->base, size, &v, now_ns);
+	*val = v & mmio_mask(size);
+	return true;
+}
+
+bool vdev_mmio_write(const struct vdev_mmio_bus *bus, uint64_t gpa, unsigned size, uint64_t val,
+		     uint64_t now_ns)
+{
+	const struct vdev_mmio_range *r =
+		good_mmio_size(size) ? vdev_mmio_find(bus, gpa, size) : NULL;
+	if (!r)
+		return false;
+	if (r->write)
+		r->write(r->dev, gpa - r->base, size, val & mmio_mask(size), now_ns);
 	return true;
 }

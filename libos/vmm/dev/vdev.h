@@ -31,9 +31,10 @@
 #define VDEV_NO_EVENT UINT64_MAX
 
 /*
- * Drive ISA interrupt line irq (0-15) to level (true = asserted). Called only
- * when the level changes, except that a device may lower and raise a line in
- * a row to signal a fresh edge.
+ * Drive interrupt line irq to level (true = asserted): an ISA line (0-15),
+ * or an IOAPIC input (GSI 0-23) for the devices that have no ISA line
+ * (virtio). Called only when the level changes, except that a device may
+ * lower and raise a line in a row to signal a fresh edge.
  */
 typedef void (*vdev_set_irq_fn)(void *ctx, unsigned irq, bool level);
 
@@ -116,6 +117,94 @@ static inline void vdev_irq_set(const struct vdev_irq *sink, unsigned irq, bool 
 	if (sink->set_irq)
 		sink->set_irq(sink->ctx, irq, level);
 }
+
+/*
+ * Memory-mapped I/O. The VMM calls vdev_mmio_read/vdev_mmio_write once per
+ * guest access that reaches a guest-physical address no RAM backs (an
+ * emulated instruction after a #NPF or, in shadow mode, a #PF). off is the
+ * offset in the device's range, size 1, 2, 4 or 8 bytes; a read handler
+ * stores the value in *val (pre-filled with all-ones), a write handler gets
+ * the value zero-extended. An access no device claims, or one that crosses
+ * the end of a range, reads all-ones and is dropped.
+ */
+typedef void (*vdev_mmio_read_fn)(void *dev, uint64_t off, unsigned size, uint64_t *val,
+				  uint64_t now_ns);
+typedef void (*vdev_mmio_write_fn)(void *dev, uint64_t off, unsigned size, uint64_t val,
+				   uint64_t now_ns);
+
+#define VDEV_MMIO_MAX_RANGES 16
+
+struct vdev_mmio_range {
+	uint64_t base; /* first guest-physical address */
+	uint64_t len;  /* bytes, >= 1 */
+	void *dev;
+	vdev_mmio_read_fn read;
+	vdev_mmio_write_fn write;
+	const char *name;
+};
+
+/* An MMIO bus. Invariant: the ranges[0..n) do not overlap. */
+struct vdev_mmio_bus {
+	struct vdev_mmio_range ranges[VDEV_MMIO_MAX_RANGES];
+	unsigned n;
+};
+
+void vdev_mmio_init(struct vdev_mmio_bus *bus);
+
+/*
+ * Claim guest-physical [base, base + len) for dev; read or write may be
+ * NULL. Returns 0, or -1 (nothing changed) when len is 0, the range wraps,
+ * overlaps a claimed one, or the table is full.
+ */
+int vdev_mmio_register(struct vdev_mmio_bus *bus, uint64_t base, uint64_t len, void *dev,
+		       vdev_mmio_read_fn read, vdev_mmio_write_fn write, const char *name);
+
+/* The range holding all of [gpa, gpa + size), or NULL. */
+const struct vdev_mmio_range *vdev_mmio_find(const struct vdev_mmio_bus *bus, uint64_t gpa,
+					     unsigned size);
+
+/*
+ * One read of size bytes (1, 2, 4 or 8) at gpa; *val gets the value,
+ * zero-extended. Returns true if a device claimed it; otherwise (or for a
+ * bad size) *val is all-ones for the size and false is returned.
+ */
+bool vdev_mmio_read(const struct vdev_mmio_bus *bus, uint64_t gpa, unsigned size, uint64_t *val,
+		    uint64_t now_ns);
+
+/* One write of size bytes of val at gpa. Returns true if a device claimed it. */
+bool vdev_mmio_write(const struct vdev_mmio_bus *bus, uint64_t gpa, unsigned size, uint64_t val,
+		     uint64_t now_ns);
+
+/*
+ * Guest-physical memory as a bus-master device sees it (virtio rings and
+ * buffers). Each call copies len bytes and returns 0, or returns -1 and
+ * copies nothing when [gpa, gpa + len) is not all guest RAM. A device must
+ * treat -1 as the guest's error (bad descriptor), never as its own.
+ */
+struct vdev_dma {
+	void *ctx;
+	int (*read)(void *ctx, uint64_t gpa, void *buf, size_t len);
+	int (*write)(void *ctx, uint64_t gpa, const void *buf, size_t len);
+};
+
+/* Bytes per sector of every block device model. */
+#define VDEV_SECTOR 512u
+
+/*
+ * A disk's backing store (an image file of the host's). sectors is its
+ * size in 512-byte sectors; 0 means no disk. read and write move count
+ * sectors from sector `sector` and return 0, or -1 on an I/O error; the
+ * device model checks the range before it calls. flush makes every
+ * completed write durable (fsync) and returns 0 or -1; it may be NULL.
+ */
+struct vdev_disk {
+	void *ctx;
+	uint64_t sectors;
+	bool readonly;
+	int (*read)(void *ctx, uint64_t sector, void *buf, uint32_t count);
+	int (*write)(void *ctx, uint64_t sector, const void *buf, uint32_t count);
+	int (*flush)(void *ctx);
+};
 
 /* Mask of the low size bytes (size 1, 2 or 4). */
 static inline uint32_t vdev_size_mask(unsigned size)

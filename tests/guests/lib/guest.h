@@ -112,6 +112,45 @@ static inline void outl(uint16_t port, uint32_t v)
 {
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+/* 32-bit MMIO (paging off or identity-mapped, uncached by the platform). */
+static inline uint32_t mmio_read32(uint32_t pa)
+{
+	return *(volatile uint32_t *)pa;
+}
+static inline void mmio_write32(uint32_t pa, uint32_t v)
+{
+	*(volatile uint32_t *)pa = v;
+}
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline void barrier(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
 static inline uint32_t read_cr0(void)
 {
 	uint32_t v;
@@ -253,6 +292,11 @@ void pic_eoi(int irq);
 uint8_t pic_read_irr(int slave);
 uint8_t pic_read_isr(int slave);
 void pit_init_hz(uint32_t hz);
+/* The count of channel 0 (counter latch). */
+uint16_t pit_read_count(void);
+/* pit_poll(): periods of channel 0 seen so far, by polling its count (no
+ * interrupt needed); call it often (every period at least) to keep up. */
+unsigned pit_poll(void);
 static inline void sti(void)
 {
 	__asm__ volatile("sti" ::: "memory");
