@@ -32,7 +32,7 @@ static void usage(void)
 		"          [-initrd \"MOD ARGS,MOD ARGS...\"] [-append CMDLINE] [-hda IMG]\n"
 		"          [-hdb IMG] [-drive IMG[,ro]]...\n"
 		"  -m MiB       guest memory (default 128)\n"
-		"  -smp N       vCPUs (default 1; only 1 today)\n"
+		"  -smp N       vCPUs, 1 to 8 (default 1)\n"
 		"  -npt         nested paging (default: shadow paging)\n"
 		"  -check       shadow paging with its coherence checker on (debugging)\n"
 		"  -timeout MS  end the guest after MS ms of its time\n"

@@ -76,7 +76,24 @@ int cpu_init(struct vm *vm, struct vcpu *c, unsigned id)
 	c->st->vmcb.save.rflags = 2;
 	c->st->vmcb.save.dr6 = 0xffff0ff0;
 	c->st->vmcb.save.dr7 = 0x400;
+	if (id != 0)
+		cpu_reset(c); /* an AP waits for its SIPI */
 	return nested(c) ? 0 : shadow_init(c);
+}
+
+void cpu_reset(struct vcpu *c)
+{
+	struct vmcb_save *s = &c->st->vmcb.save;
+	load_real_mode(c, 0xf000, 0xfff0);
+	s->rax = s->rsp = 0;
+	memset(c->st->gpr, 0, sizeof(c->st->gpr));
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	c->st->vmcb.control.event_inj = 0;
+	c->st->vmcb.control.interrupt_shadow = 0;
+	c->st->xcr0 = 1;
+	c->halted = false;
+	c->wait_sipi = true;
 }
 
 void cpu_inject_exc(struct vcpu *c, unsigned vector, bool has_err, uint32_t err)
@@ -635,21 +652,61 @@ static void interrupts(struct vcpu *c)
 	ctl->intercept_misc1 |= VMCB_I1_VINTR;
 }
 
-/* A halted vCPU sleeps until its next timer event or console input. */
+/* INIT, SIPI and NMI messages from the APIC bus (Intel SDM vol. 3
+ * §8.4.4, the MP initialization protocol; AMD APM vol. 2 §16.5). */
+static void apic_events(struct vcpu *c)
+{
+	uint8_t vector;
+	unsigned ev = lapic_take_events(&c->vm->pf.lapic[c->id], &vector);
+	if (ev & LAPIC_EV_INIT) {
+		cpu_reset(c);
+		lapic_reset(&c->vm->pf.lapic[c->id], vm_now_ns(c->vm));
+	}
+	if ((ev & LAPIC_EV_SIPI) && c->wait_sipi) {
+		load_real_mode(c, (uint16_t)(vector << 8), 0);
+		c->wait_sipi = false;
+	}
+	if ((ev & LAPIC_EV_NMI) && !c->wait_sipi) {
+		c->st->vmcb.control.event_inj = VMCB_EVT_MAKE(VMCB_EVT_TYPE_NMI, 2);
+		c->halted = false;
+	}
+}
+
+/* Can vCPU c never run again by itself: halted with interrupts off (no
+ * NMI source but another vCPU), or an AP waiting for a SIPI? */
+static bool parked(const struct vcpu *c)
+{
+	return c->wait_sipi || (c->halted && !(c->st->vmcb.save.rflags & RFLAGS_IF));
+}
+
+/* A halted vCPU sleeps, without the VM lock, until its next timer event,
+ * a kick (an interrupt for it from another vCPU or a device), or 10 ms
+ * (vCPU 0 looks at the console then). */
 static void idle(struct vcpu *c)
 {
-	if (!(c->st->vmcb.save.rflags & RFLAGS_IF)) {
-		/* Halted with interrupts off: nothing can wake it (no NMI
-		 * sources here). That is how a guest without ACPI powers off. */
-		vm_end(c->vm, VM_EXIT_OFF, "guest halted with interrupts off");
+	struct vm *vm = c->vm;
+	bool all = true;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		all = all && parked(&vm->cpu[i]);
+	if (all) {
+		/* Every vCPU halted with interrupts off: nothing can wake the
+		 * machine. That is how a guest without ACPI powers off. */
+		vm_end(vm, VM_EXIT_OFF, "guest halted with interrupts off");
 		return;
 	}
-	uint64_t now = vm_now_ns(c->vm), next = platform_next_cpu_event(c);
+	uint64_t now = vm_now_ns(vm), next = platform_next_cpu_event(c);
 	uint64_t us = next == VDEV_NO_EVENT ? 10000 : next > now ? (next - now) / 1000 : 0;
 	if (us > 10000)
-		us = 10000; /* look at the console now and then */
-	if (us)
-		exo_wait(NULL, 0, 0, us);
+		us = 10000;
+	if (!us)
+		return;
+	struct exo_pred_term t = { .va = (uint64_t)&c->kick,
+				   .op = EXO_PRED_NE,
+				   .mask = ~0ull,
+				   .value = __atomic_load_n(&c->kick, __ATOMIC_ACQUIRE) };
+	vm_unlock(vm);
+	exo_wait(&t, 1, 0, us);
+	vm_lock(vm);
 }
 
 static bool contributory(unsigned v)
@@ -791,16 +848,21 @@ void cpu_run(struct vcpu *c)
 		mem_reclaim(vm);
 		if ((c->exits & 63) == 0)
 			mem_check(vm);
-		platform_poll_input(vm);
-		interrupts(c);
+		if (c->id == 0)
+			platform_poll_input(vm);
+		apic_events(c);
+		if (!c->wait_sipi)
+			interrupts(c);
 		if (vm->done)
 			break;
-		if (c->halted && !(c->st->vmcb.control.event_inj & VMCB_EVT_V)) {
+		if (parked(c) || (c->halted && !(c->st->vmcb.control.event_inj & VMCB_EVT_V))) {
 			idle(c);
 			continue;
 		}
 		load_paging(c);
+		vm_unlock(vm);
 		long r = exo_vcpu_run(c->handle, c->st);
+		vm_lock(vm);
 		if (r < 0) {
 			const struct vmcb_control *ctl = &c->st->vmcb.control;
 			vm_end(vm, VM_EXIT_VMM_ERROR,

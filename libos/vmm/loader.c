@@ -277,16 +277,22 @@ int load_bootsect(struct vm *vm, struct vcpu *c, char *err, size_t errlen)
 		return -1;
 	}
 	memcpy(vm->ram + 0x7c00, sec, 512);
+	load_real_mode(c, 0, 0x7c00);
+	c->st->vmcb.save.rsp = 0x7c00;
+	c->st->gpr[EXO_GPR_RDX] = 0x80; /* booted from the first hard disk */
+	return 0;
+}
+
+void load_real_mode(struct vcpu *c, uint16_t cs, uint16_t ip)
+{
 	struct vmcb_save *s = &c->st->vmcb.save;
-	seg(&s->cs, 0, 0, 0xffff, CODE16);
+	seg(&s->cs, cs, (uint64_t)cs << 4, 0xffff, CODE16);
 	struct vmcb_seg *data[] = { &s->ds, &s->es, &s->fs, &s->gs, &s->ss };
 	for (unsigned i = 0; i < 5; i++)
 		seg(data[i], 0, 0, 0xffff, DATA16);
 	system_segs(s);
-	s->rip = 0x7c00;
-	s->rsp = 0x7c00;
-	c->st->gpr[EXO_GPR_RDX] = 0x80; /* booted from the first hard disk */
+	s->rip = ip;
 	s->rflags = 2;
 	c->cr0 = X86_CR0_ET | X86_CR0_NE;
-	return 0;
+	c->cr3 = c->cr4 = c->efer = 0;
 }

@@ -168,9 +168,8 @@ void mem_reclaim(struct vm *vm)
 								    batch[i] * PAGE };
 			exo_page_map_batch(as ? EXO_AS_GAS(vm->gas_phys) : EXO_AS_SELF, ops, n);
 		}
-		for (unsigned i = 0; i < vm->ncpus && !vm->cfg->npt; i++)
-			for (unsigned k = 0; k < n; k++)
-				shadow_forget(&vm->cpu[i], batch[k] * PAGE);
+		for (unsigned k = 0; k < n && !vm->cfg->npt; k++)
+			shadow_forget(&vm->cpu[0], batch[k] * PAGE); /* every vCPU's tables */
 		for (unsigned i = 0; i < n; i++) {
 			if (exo_frame_free(vm->frames[batch[i]]) == 0)
 				given++;

@@ -70,21 +70,26 @@ static int64_t wall_clock(void *ctx)
 
 /* ---- interrupt routing */
 
+static uint64_t vm_of(struct platform *p, struct vm **vm)
+{
+	*vm = (struct vm *)((char *)p - offsetof(struct vm, pf));
+	return vm_now_ns(*vm);
+}
+
 /* An ISA line reaches both interrupt controllers, as on a PC: the 8259A
  * on its own input, the IOAPIC on the same input but IRQ 0 on input 2 (the
  * MADT's override). GSIs 16-23 exist only on the IOAPIC. */
 static void irq_line(void *ctx, unsigned irq, bool level)
 {
 	struct platform *p = ctx;
-	if (irq < 16)
+	struct vm *vm;
+	vm_of(p, &vm);
+	if (irq < 16) {
 		pic8259_irq_cb(&p->pic, irq, level);
+		if (level)
+			vm_kick(&vm->cpu[0]); /* the 8259A's INTR reaches vCPU 0 only */
+	}
 	ioapic_set_irq(&p->ioapic, irq == 0 ? 2 : irq, level);
-}
-
-static uint64_t vm_of(struct platform *p, struct vm **vm)
-{
-	*vm = (struct vm *)((char *)p - offsetof(struct vm, pf));
-	return vm_now_ns(*vm);
 }
 
 /* An interrupt message on the APIC bus (from the IOAPIC or a local APIC's
@@ -114,7 +119,7 @@ static void apic_bus(struct platform *p, const struct lapic *from, const struct 
 		if (!hit)
 			continue;
 		lapic_deliver(a, m, now);
-		vm->cpu[i].halted = false;
+		vm_kick(&vm->cpu[i]);
 		if (m->mode == APIC_DM_LOWEST)
 			break;
 	}
@@ -154,7 +159,7 @@ static int dma_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
 		return -1;
 	memcpy(vm->ram + gpa, buf, len);
 	if (!vm->cfg->npt)
-		shadow_write(&vm->cpu[0], gpa, len); /* maybe a guest page table */
+		shadow_write(&vm->cpu[0], gpa, len); /* maybe a guest page table, of any vCPU */
 	return 0;
 }
 

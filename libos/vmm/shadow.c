@@ -25,6 +25,14 @@
  * it is dropped, and the guest's next write to it is not intercepted. The
  * fill protects it again if it walks through it once more.
  *
+ * Several vCPUs: each has its own cache of tables (as each CPU has its own
+ * TLB, so INVLPG and CR3 writes stay per vCPU), but the protection is the
+ * VM's: a page some vCPU derived entries through is mapped read-only in
+ * every vCPU's tables, and an emulated write to it drops the entries
+ * derived through it in every vCPU's tables. A vCPU running in its guest
+ * while another changes its tables is stopped by the kernel first (a
+ * narrowed mapping, exo/vcpu.h).
+ *
  * INVLPG still drops the page's entries (all 4 KiB pieces of a large page)
  * in the current table, as a TLB may; what it must achieve has already
  * happened. A paging-mode change, and a change of CR0.WP/PE, CR4.PGE, PSE,
@@ -261,6 +269,25 @@ static void unprotect(struct vcpu *c, uint64_t gpa)
 	drop_through(c, gpa, 0, PAGE, PAGE, -1);
 }
 
+/* Is guest page gpa a page table some vCPU derived entries through? */
+static bool table_anywhere(const struct vm *vm, uint64_t gpa)
+{
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (vm->cpu[i].sh.map && sr_is_table(vm->cpu[i].sh.map, gpa))
+			return true;
+	return false;
+}
+
+/* unprotect in every vCPU's tables. */
+static void unprotect_all(struct vm *vm, uint64_t gpa)
+{
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (vm->cpu[i].sh.map) {
+			unprotect(&vm->cpu[i], gpa);
+			ops_flush(&vm->cpu[i]);
+		}
+}
+
 /* Page gpa has just become a page table: no cached table may map it
  * writable any more. */
 static void protect(struct vcpu *c, uint64_t gpa)
@@ -276,19 +303,13 @@ static void protect(struct vcpu *c, uint64_t gpa)
 	}
 }
 
-/*
- * The instruction emulator (cpu.c) wrote len bytes at gpa of guest RAM.
- * If that is a protected page table, drop the shadow entries derived
- * through the entries written, in every cached table, and count the
- * write towards a flood.
- */
-void shadow_write(struct vcpu *c, uint64_t gpa, uint64_t len)
+/* shadow_write for one vCPU's tables; esize: the writer's entry size. */
+static void write_one(struct vcpu *c, uint64_t gpa, uint64_t len, unsigned esize)
 {
 	struct srmap *m = map_of(c);
 	uint64_t page = gpa & ~(PAGE - 1);
 	if (!m || !sr_is_table(m, page))
 		return;
-	unsigned esize = guest_mode(c) == GM_32 ? 4 : 8;
 	c->sh.st.pt_writes++;
 	drop_through(c, page, (unsigned)(gpa - page), (unsigned)len, esize, -1);
 	struct gpage *g = sr_page(m, page);
@@ -300,11 +321,19 @@ void shadow_write(struct vcpu *c, uint64_t gpa, uint64_t len)
 }
 
 /*
- * Guest page gpa is about to lose its frame (mem.c, zero-page
- * reclamation): no cached table may map it, nor hold entries derived
- * through it.
+ * The instruction emulator (cpu.c) or a device wrote len bytes at gpa of
+ * guest RAM. If that is a protected page table, drop the shadow entries
+ * derived through the entries written, in every cached table of every
+ * vCPU, and count the write towards a flood.
  */
-void shadow_forget(struct vcpu *c, uint64_t gpa)
+void shadow_write(struct vcpu *c, uint64_t gpa, uint64_t len)
+{
+	unsigned esize = guest_mode(c) == GM_32 ? 4 : 8;
+	for (unsigned i = 0; i < c->vm->ncpus; i++)
+		write_one(&c->vm->cpu[i], gpa, len, esize);
+}
+
+static void forget_one(struct vcpu *c, uint64_t gpa)
 {
 	struct srmap *m = map_of(c);
 	if (!m)
@@ -317,6 +346,17 @@ void shadow_forget(struct vcpu *c, uint64_t gpa)
 	ops_flush(c);
 }
 
+/*
+ * Guest page gpa is about to lose its frame (mem.c, zero-page
+ * reclamation): no cached table of any vCPU may map it, nor hold entries
+ * derived through it.
+ */
+void shadow_forget(struct vcpu *c, uint64_t gpa)
+{
+	for (unsigned i = 0; i < c->vm->ncpus; i++)
+		forget_one(&c->vm->cpu[i], gpa);
+}
+
 /* A guest write to protected page table gpa faulted: emulate it (its
  * effect on the shadow is shadow_write's). */
 static void pt_write_fault(struct vcpu *c, uint64_t gpa)
@@ -326,9 +366,8 @@ static void pt_write_fault(struct vcpu *c, uint64_t gpa)
 	 * the delivery be retried, as with an instruction we cannot emulate
 	 * (KVM's unprotect-and-retry). */
 	if ((c->st->vmcb.control.exit_int_info & VMCB_EVT_V) || cpu_emulate_try(c) == 0) {
-		unprotect(c, gpa);
+		unprotect_all(c->vm, gpa);
 		c->sh.st.unprotects++;
-		ops_flush(c);
 	}
 }
 
@@ -367,7 +406,7 @@ static void fill(struct vcpu *c, uint64_t gva, uint32_t pfec, const struct gwalk
 	 * target is (or becomes) one. */
 	uint64_t fresh[4];
 	unsigned nfresh = 0;
-	bool target_pt = sr_is_table(m, gpa);
+	bool target_pt = table_anywhere(vm, gpa);
 	for (unsigned l = 0; l < w->levels; l++) {
 		uint64_t t = w->ent[l] & ~(PAGE - 1);
 		target_pt |= t == gpa;
@@ -378,9 +417,12 @@ static void fill(struct vcpu *c, uint64_t gva, uint32_t pfec, const struct gwalk
 	if (target_pt)
 		perm &= ~(uint64_t)EXO_PERM_W;
 	sr_add(m, (unsigned)r, page, gpa, (uint32_t)perm, w);
-	for (unsigned i = 0; i < nfresh; i++)
-		protect(c, fresh[i]);
-	ops_flush(c);
+	for (unsigned v = 0; v < vm->ncpus; v++) {
+		struct vcpu *o = &vm->cpu[v];
+		for (unsigned i = 0; i < nfresh; i++)
+			protect(o, fresh[i]);
+		ops_flush(o);
+	}
 	long e = exo_page_map(EXO_AS_GAS(c->sh.root[r].gas), page, vm->frames[gpa / PAGE], perm);
 	if (e < 0) {
 		vm_end(vm, VM_EXIT_VMM_ERROR, "shadow map of 0x%llx failed: error %ld",
@@ -417,7 +459,7 @@ void shadow_fault(struct vcpu *c, uint64_t gva, uint32_t pfec)
 		cpu_emulate(c); /* MMIO, or nothing: the emulator does the access */
 		return;
 	}
-	if ((pfec & PFEC_W) && sr_is_table(map_of(c), w.gpa & ~(PAGE - 1)))
+	if ((pfec & PFEC_W) && table_anywhere(vm, w.gpa & ~(PAGE - 1)))
 		pt_write_fault(c, w.gpa & ~(PAGE - 1));
 	else
 		fill(c, gva, pfec, &w);
@@ -475,7 +517,7 @@ static const char *check_rec(struct vcpu *c, unsigned r, uint32_t i)
 		return "writable, the guest says read-only or clean";
 	if (!w.accessed)
 		return "an accessed bit on its walk is clear";
-	if ((rec->perm & EXO_PERM_W) && sr_is_table(m, rec->gpa))
+	if ((rec->perm & EXO_PERM_W) && table_anywhere(c->vm, rec->gpa))
 		return "writable, but it maps a protected page table";
 	if (m->gp[rec->tgt].gpa != rec->gpa)
 		return "it is on the wrong page's reverse map";

@@ -19,8 +19,9 @@
 #define PAGE 4096ull
 /* Where the VMM environment maps guest RAM in its own address space:
  * guest-physical address a is at VM_RAM_VA + a. */
-#define VM_RAM_VA  0x200000000000ull
-#define VM_MAX_MIB 2048
+#define VM_RAM_VA   0x200000000000ull
+#define VM_MAX_MIB  2048
+#define VM_MAX_CPUS 8 /* = PF_MAX_CPUS */
 
 /* Guest paging modes (what the guest's CR0/CR4/EFER say). */
 enum gmode {
@@ -78,6 +79,10 @@ struct vcpu {
 	 * two agree except EFER.SVME. */
 	uint64_t cr0, cr3, cr4, efer;
 	bool halted;
+	bool wait_sipi; /* an AP after INIT (or at power-on): only a SIPI starts it */
+	uint64_t kick;	/* bumped to wake the vCPU from idle (an interrupt for it) */
+	long ctx;	/* the execution context running it (APs; 0 for the BSP's) */
+	bool stopped;	/* its loop has ended */
 	uint64_t dr[4]; /* the guest's DR0-DR3 (every access exits: the kernel does not switch them)
 			 */
 	bool irq_window;   /* asked for a VINTR exit to inject an interrupt */
@@ -98,8 +103,13 @@ struct vm {
 	uint64_t rebacked;  /* unbacked pages backed again on a touch */
 	uint64_t cursor;    /* where the next reclaim scan starts */
 	uint64_t gas_phys;  /* nested: the nCR3 table; shadow: identity map for paging off */
-	struct vcpu cpu[1];
+	struct vcpu cpu[VM_MAX_CPUS];
 	unsigned ncpus;
+	/* One lock over all of the VMM's state: a vCPU's context holds it
+	 * except while its guest runs and while it sleeps, so device models,
+	 * the shadow MMU and the host's callbacks (file and console I/O under
+	 * the UNIX libOS) see one context at a time. */
+	volatile uint32_t lock;
 	struct platform pf; /* the devices (platform.c) */
 	uint64_t tsc0, tsc_hz;
 	bool done;
@@ -110,6 +120,10 @@ struct vm {
 
 /* vm.c */
 uint64_t vm_now_ns(const struct vm *vm);
+void vm_lock(struct vm *vm);
+void vm_unlock(struct vm *vm);
+/* Wake vCPU c if it sleeps (something for it: an interrupt, the VM's end). */
+void vm_kick(struct vcpu *c);
 void vm_end(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* mem.c: guest RAM. */
@@ -164,7 +178,11 @@ int gwalk_at(struct vcpu *c, uint64_t root, uint64_t gva, uint32_t kind, struct 
 
 /* cpu.c */
 int cpu_init(struct vm *vm, struct vcpu *c, unsigned id);
+/* The vCPU's loop, entered and left holding the VM lock; returns when the
+ * VM has ended. */
 void cpu_run(struct vcpu *c);
+/* The state after INIT (AMD APM vol. 2 §14.1.3), waiting for a SIPI. */
+void cpu_reset(struct vcpu *c);
 void cpu_inject_exc(struct vcpu *c, unsigned vector, bool has_err, uint32_t err);
 void cpu_set_cr(struct vcpu *c, unsigned n, uint64_t v);
 void cpu_set_efer(struct vcpu *c, uint64_t v);
@@ -297,6 +315,9 @@ static inline bool sr_is_table(const struct srmap *m, uint64_t gpa)
 /* loader.c */
 int load_multiboot(struct vm *vm, struct vcpu *c, char *err, size_t errlen);
 int load_bootsect(struct vm *vm, struct vcpu *c, char *err, size_t errlen);
+/* Real mode at cs:ip with 64 KiB segments, paging off (a boot sector's
+ * start, and an AP's after its SIPI). */
+void load_real_mode(struct vcpu *c, uint16_t cs, uint16_t ip);
 
 /* linux.c: the Linux boot protocol (a bzImage; the first module is the initrd). */
 bool linux_is_bzimage(const void *image, size_t len);

@@ -62,7 +62,7 @@ struct vm_host {
 
 struct vm_config {
 	uint64_t mem_mib;    /* guest RAM, MiB (1..2048) */
-	unsigned smp;	     /* vCPUs (1 today) */
+	unsigned smp;	     /* vCPUs, 1..8 */
 	bool npt;	     /* nested paging instead of shadow paging */
 	bool check_shadow;   /* debug: verify shadow tables against the guest's */
 	unsigned trace;	     /* debug: print the first `trace` #VMEXITs */

@@ -28,7 +28,8 @@
  * tells runs apart). The boot command line holds 255 bytes (the kernel
  * cuts the rest silently), so keep the arguments short.
  *
- * --mem=MIB sets the guest memory of the runs after it (64), --timeout=MS
+ * --mem=MIB sets the guest memory of the runs after it (64), --smp=N their
+ * vCPUs (1), --timeout=MS
  * their limit of guest time (0, the default: none; a run that reaches it
  * ends with status 8, so a hang costs one run, not the test). An argument
  * --input=TEXT (~ for a newline: the boot command line has no escapes)
@@ -92,6 +93,7 @@ static void set_input(const char *text)
 
 static uint64_t next_va = MODULE_VA;
 static uint64_t mem_mib = 64;
+static unsigned smp = 1;
 static uint64_t timeout_ms;
 
 static const void *module(const char *name, size_t *len)
@@ -157,6 +159,10 @@ int main(int argc, char **argv)
 			mem_mib = strtoull(argv[i] + 6, NULL, 0);
 			continue;
 		}
+		if (strncmp(argv[i], "--smp=", 6) == 0) {
+			smp = (unsigned)strtoul(argv[i] + 6, NULL, 0);
+			continue;
+		}
 		if (strncmp(argv[i], "--timeout=", 10) == 0) {
 			timeout_ms = strtoull(argv[i] + 10, NULL, 0);
 			continue;
@@ -182,7 +188,7 @@ int main(int argc, char **argv)
 			*strings++ = 0;
 		bool any = strcmp(want, "any") == 0;
 		struct vm_config cfg = { .mem_mib = mem_mib,
-					 .smp = 1,
+					 .smp = smp,
 					 .cmdline = cmdline ? cmdline : "",
 					 .npt = strcmp(mode, "npt") == 0,
 					 .check_shadow = strcmp(mode, "check") == 0,
