@@ -50,7 +50,7 @@ boot() {
 }
 
 for f in paging perm ad tlb pic_pit uart exitcode svm_insns cpuid_msr mbinfo ptchaos apic ide \
-	virtio_blk; do
+	virtio_blk smp; do
 	[ -f "$G/$f.elf" ] || bad "$G/$f.elf not built (make guests)"
 done
 for f in bootsect.img mod1.txt mod2.bin; do
@@ -62,6 +62,18 @@ for g in paging perm ad tlb pic_pit svm_insns cpuid_msr apic; do
 	boot "$g" "$RUN_DIR/$g.log" -kernel "$G/$g.elf"
 	judge "$g" "$RUN_DIR/$g.log" "$rc" 33 "guest $g: PASS ("
 done
+
+# smp: several CPUs; -smp 2 is the reference, -smp 4 starts three APs
+# (a later -smp overrides the one in QEMU). With one CPU it must fail
+# cleanly, not hang.
+for n in 2 4; do
+	boot smp "$RUN_DIR/smp-$n.log" -smp "$n" -kernel "$G/smp.elf" -append "cpus=$n"
+	judge "smp -smp $n" "$RUN_DIR/smp-$n.log" "$rc" 33 "guest smp: $n CPUs running" \
+		"guest smp: PASS ("
+done
+boot smp "$RUN_DIR/smp-1.log" -smp 1 -kernel "$G/smp.elf"
+judge "smp -smp 1" "$RUN_DIR/smp-1.log" "$rc" 35 \
+	"guest smp: FAIL: the MADT lists 1 enabled processor; smp needs 2"
 
 # exitcode: the value from the command line is the exit status; without
 # one the guest fails the usual way.

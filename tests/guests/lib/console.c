@@ -135,6 +135,8 @@ int snprintf(char *buf, size_t n, const char *fmt, ...)
 	return r;
 }
 
+static volatile int print_lock;
+
 int printf(const char *fmt, ...)
 {
 	char buf[256];
@@ -142,8 +144,15 @@ int printf(const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* Several CPUs may print (smp): one whole line at a time. The wait is
+	 * bounded so that a CPU which died holding the lock cannot keep
+	 * another's FAIL line from coming out. */
+	for (unsigned i = 0; i < 10000000u && __atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE);
+	     i++)
+		cpu_relax();
 	for (char *s = buf; *s; s++)
 		putc_serial(*s);
+	__atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
 	return n;
 }
 

@@ -285,6 +285,24 @@ uint64_t *ident64(int levels);
 extern char user_start[], user_end[];
 extern char image_end[];
 
+/* ---- ap.S / trap.c: application processors (Intel SDM vol. 3A §8.4) ---- */
+/* The page an AP starts in (real mode, CS = 0x0800, IP = 0): SIPI vector
+ * AP_TRAMPOLINE >> 12. Nothing else may live there once APs start. */
+#define AP_TRAMPOLINE 0x8000u
+/*
+ * ap_prepare(entry, stack_top): copy the trampoline (ap.S) to AP_TRAMPOLINE
+ * (identity-mapped if paging is on) and make entry, on the stack ending at
+ * stack_top, what the next AP to get a SIPI runs: 32-bit protected mode,
+ * the lib's GDT and 32-bit IDT loaded, paging off, IF = 0, no TSS (an AP
+ * takes interrupts at CPL 0 only, which needs none; no ring 3, no probes).
+ * entry must not return. Start one AP at a time: the next ap_prepare()
+ * only after the previous AP has reported in.
+ */
+void ap_prepare(void (*entry)(void), uint32_t stack_top);
+/* Load the lib's GDT (reloading every segment register) and 32-bit IDT on
+ * this CPU; no LTR (the one TSS belongs to the BSP). */
+void cpu_tables_load(void);
+
 /* ---- pic.c: 8259A pair and 8254 channel 0 ---- */
 void pic_init(uint8_t base_master, uint8_t base_slave);
 void pic_mask(int irq, int masked);

@@ -280,3 +280,32 @@ void invlpg64(uint64_t va)
 {
 	invlpg64_asm((uint32_t)va, (uint32_t)(va >> 32));
 }
+
+/* ---- application processors: the lib side of ap.S ---- */
+extern char ap_tramp_start[], ap_tramp_end[];
+volatile uint32_t ap_boot_stack; /* read by ap_start32 */
+static void (*volatile ap_boot_entry)(void);
+__attribute__((noreturn)) void ap_start_c(void);
+
+void cpu_tables_load(void)
+{
+	gdt_load(&gdt_desc);
+	lidt(&idt32_desc);
+}
+
+void ap_prepare(void (*entry)(void), uint32_t stack_top)
+{
+	uint8_t *volatile dst = (uint8_t *)AP_TRAMPOLINE; /* not an object to the compiler */
+	memcpy(dst, ap_tramp_start, (size_t)(ap_tramp_end - ap_tramp_start));
+	ap_boot_stack = stack_top;
+	ap_boot_entry = entry;
+}
+
+/* On the AP, from ap_start32: 32-bit protected mode, paging off, IF = 0. */
+__attribute__((noreturn)) void ap_start_c(void)
+{
+	cpu_tables_load();
+	ap_boot_entry();
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
