@@ -1,6 +1,6 @@
 /*
  * vcpu.c - the guest-context resource: virtual CPUs on AMD SVM, and the
- * calls on them and on guest address spaces (calls 49-53, docs/abi.md).
+ * calls on them and on guest address spaces (calls 49-54, docs/abi.md).
  *
  * The NOVA/Vancouver split: the kernel only validates and runs; all
  * emulation and MMU policy live in the VMM environment. A vCPU is a VMCB
@@ -17,6 +17,7 @@
  */
 #include "kernel.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/svm.h"
 #include "gas.h"
 #include "pmap.h"
@@ -133,6 +134,26 @@ long sys_vcpu_destroy(uint64_t handle)
 	if (v->running)
 		return -EXO_EBUSY;
 	vcpu_free(v);
+	return 0;
+}
+
+/*
+ * Make vCPU handle's guest #VMEXIT soon if it runs on another CPU: a
+ * reschedule IPI there is a physical interrupt, which every guest
+ * intercepts (VMEXIT_INTR). The VMM's other contexts use it to hand a
+ * running vCPU an interrupt at once rather than at its next timer tick.
+ * A vCPU not running, or running on this CPU (it is the caller's own
+ * context, in the kernel now), needs nothing. Racing with the run's start
+ * is harmless: an IPI that arrives before VMRUN stays pending across it
+ * (GIF is clear) and ends the run at once.
+ */
+long sys_vcpu_kick(uint64_t handle)
+{
+	struct vcpu *v = vcpu_lookup(handle, me());
+	if (!v)
+		return -EXO_EINVAL;
+	if (v->running && v->last_cpu && v->last_cpu - 1 != this_cpu()->id)
+		lapic_ipi(cpus[v->last_cpu - 1].apic_id, T_IPI_RESCHED);
 	return 0;
 }
 

@@ -8,6 +8,8 @@
 # Integration tests are tests/integration/NAME.test files (see the README
 # there). Each boots its own ISO under QEMU and is judged by QEMU's exit
 # status and by lines that must appear on the serial console, in order.
+# QEMU_DEBUG='OPTIONS' adds QEMU options to every integration boot (e.g.
+# "-d cpu_reset -D /tmp/q.log", or a monitor socket to inspect a hang).
 set -u
 cd "$(dirname "$0")/.."
 B=build
@@ -138,7 +140,7 @@ run_integration() {
 		timeout -k 5 "$timeout" qemu-system-x86_64 \
 			-machine pc -accel "${ACCEL:-tcg}" -cpu max -smp "$smp" -m "${MEM:-512M}" \
 			-display none -no-reboot -monitor none -serial stdio \
-			-device isa-debug-exit,iobase=0xf4,iosize=4 "${drive[@]}" \
+			-device isa-debug-exit,iobase=0xf4,iosize=4 "${drive[@]}" ${QEMU_DEBUG:-} \
 			-cdrom "$dir/test.iso" -boot d <"$dir/stdin" >>"$dir/serial.log" 2>"$dir/qemu.err"
 		rc=$?
 		kill "$feeder" 2>/dev/null

@@ -835,6 +835,26 @@ static void handle_exit(struct vcpu *c)
 		combine(c, VMCB_EVT_VECTOR(pending), VMCB_EVT_VECTOR(ctl->event_inj));
 }
 
+/*
+ * One trip into the guest, without the VM lock. In nested mode with
+ * several vCPUs the trips take turns (a FIFO ticket): under QEMU's
+ * multi-threaded TCG, two CPUs running guests on the same nested table at
+ * once reset the whole machine now and then (docs/vmm.md, "Not yet").
+ * Shadow-mode vCPUs, each on its own tables, run in parallel.
+ */
+static long run_guest(struct vcpu *c)
+{
+	struct vm *vm = c->vm;
+	if (!nested(c) || vm->ncpus == 1)
+		return exo_vcpu_run(c->handle, c->st);
+	uint32_t ticket = __atomic_fetch_add(&vm->npt_next, 1, __ATOMIC_ACQUIRE);
+	while (__atomic_load_n(&vm->npt_serving, __ATOMIC_ACQUIRE) != ticket)
+		__builtin_ia32_pause();
+	long r = exo_vcpu_run(c->handle, c->st);
+	__atomic_fetch_add(&vm->npt_serving, 1, __ATOMIC_RELEASE);
+	return r;
+}
+
 void cpu_run(struct vcpu *c)
 {
 	struct vm *vm = c->vm;
@@ -861,7 +881,7 @@ void cpu_run(struct vcpu *c)
 		}
 		load_paging(c);
 		vm_unlock(vm);
-		long r = exo_vcpu_run(c->handle, c->st);
+		long r = run_guest(c);
 		vm_lock(vm);
 		if (r < 0) {
 			const struct vmcb_control *ctl = &c->st->vmcb.control;

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <exo/calls.h>
+
 #include "dev/acpitab.h"
 #include "vm_int.h"
 
@@ -120,6 +122,8 @@ static void apic_bus(struct platform *p, const struct lapic *from, const struct 
 			continue;
 		lapic_deliver(a, m, now);
 		vm_kick(&vm->cpu[i]);
+		if (vm->ncpus > 1) /* running in its guest elsewhere: exit now */
+			exo_vcpu_kick(vm->cpu[i].handle);
 		if (m->mode == APIC_DM_LOWEST)
 			break;
 	}

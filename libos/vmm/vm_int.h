@@ -110,6 +110,8 @@ struct vm {
 	 * the shadow MMU and the host's callbacks (file and console I/O under
 	 * the UNIX libOS) see one context at a time. */
 	volatile uint32_t lock;
+	/* Nested mode with several vCPUs: whose turn it is to run (cpu.c). */
+	volatile uint32_t npt_next, npt_serving;
 	struct platform pf; /* the devices (platform.c) */
 	uint64_t tsc0, tsc_hz;
 	bool done;

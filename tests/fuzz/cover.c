@@ -114,6 +114,7 @@ static const struct doc docs[FZ_NCALLS + 1] = {
 		 "the attacker keeps the guest right the victim gives it, on an SVM CPU", false },
 	[52] = { E(EINVAL) | E(EBUSY), E(EBUSY), NOT_RUNNING, false },
 	[53] = { E(EINVAL) | E(EBUSY) | E(EFAULT), E(EBUSY), NOT_RUNNING, false },
+	[54] = { E(EINVAL), 0, NULL, false },
 	[FZ_BADNR] = { E(ENOSYS), 0, NULL, false },
 };
 

@@ -154,7 +154,7 @@ _Static_assert(sizeof(struct fz_progress) <= 4096, "one page");
 #define FZ_SLOTS    4	      /* CPU slots it holds at most */
 #define FZ_VF_MAX   512	      /* victim frames it remembers */
 #define FZ_DRAWS    12	      /* random words per call, drawn whether used or not */
-#define FZ_NCALLS   54	      /* calls the fuzzer knows (exo/abi.h 0..53) */
+#define FZ_NCALLS   55	      /* calls the fuzzer knows (exo/abi.h 0..54) */
 #define FZ_BADNR    FZ_NCALLS /* coverage row for numbers no call has */
 
 struct fz_call {
@@ -312,7 +312,7 @@ void fz_disk_setup(uint64_t *s);
 void fz_disk_gen(struct fz_call *c, const uint64_t *r, bool aim, bool valid, bool in_handler);
 void fz_disk_before(const struct fz_call *c);
 void fz_disk_after(const struct fz_call *c, long result);
-/* guest.c: the guest-context calls 49-53. */
+/* guest.c: the guest-context calls 49-54. */
 void fz_guest_gen(struct fz_call *c, const uint64_t *r, bool valid);
 void fz_guest_after(const struct fz_call *c, long result);
 /* A guest address space (vcpus false) or vCPU handle: ours, stale, forged. */

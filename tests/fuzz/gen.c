@@ -808,7 +808,7 @@ void fz_gen(struct fz_call *c, const uint64_t r[FZ_DRAWS], bool in_handler)
 	case 38 ... 48: /* the disk calls, block revocation, swap areas, retype */
 		fz_disk_gen(c, r, aim, valid, in_handler);
 		break;
-	case 49 ... 53: /* guest contexts */
+	case 49 ... 54: /* guest contexts */
 		fz_guest_gen(c, r, valid);
 		break;
 	case FZ_BADNR: {

@@ -1,5 +1,5 @@
 /*
- * guest.c - the guest-context calls in the fuzzer (49-53, docs/abi.md
+ * guest.c - the guest-context calls in the fuzzer (49-54, docs/abi.md
  * "Guest contexts (SVM)").
  *
  * The victim gives the attacker EXO_RIGHT_GUEST, so these calls get past
@@ -109,6 +109,7 @@ void fz_guest_gen(struct fz_call *c, const uint64_t *r, bool valid)
 		a[0] = valid || r[2] % 4 ? 0 : r[2] % 8 == 1 ? 1 : k2;
 		break;
 	case 52:
+	case 54:
 		a[0] = fz_guest_handle(r[2], true);
 		break;
 	case 53: {
@@ -173,6 +174,10 @@ void fz_guest_after(const struct fz_call *c, long r)
 	case 52:
 		if (r == 0)
 			drop(vcpu, VCPU_MAX, a[0], &stale_vcpu);
+		break;
+	case 54:
+		if (r == 0 && a[0] == stale_vcpu && stale_vcpu)
+			fz_fail("exo_vcpu_kick took a destroyed vCPU's handle");
 		break;
 	case 53:
 		/* A run that happened shows a real exit and the forced fields. */

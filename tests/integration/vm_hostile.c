@@ -125,6 +125,14 @@ static void bad_arguments(void)
 	CHECK_EQ(exo_gas_destroy(0), -EXO_EINVAL);
 	CHECK_EQ(exo_vcpu_destroy(12345), -EXO_EINVAL);
 	CHECK_EQ(exo_vcpu_run(0, NULL), -EXO_EINVAL);
+	CHECK_EQ(exo_vcpu_kick(0), -EXO_EINVAL);
+	CHECK_EQ(exo_vcpu_kick(12345), -EXO_EINVAL);
+	long kv = exo_vcpu_create(0);
+	CHECK(kv > 0);
+	CHECK_EQ(exo_vcpu_kick((uint64_t)kv), 0); /* not running: nothing to do */
+	CHECK_EQ(exo_vcpu_kick((uint64_t)kv | 1ull << 32), -EXO_EINVAL);
+	CHECK_EQ(exo_vcpu_destroy((uint64_t)kv), 0);
+	CHECK_EQ(exo_vcpu_kick((uint64_t)kv), -EXO_EINVAL); /* stale */
 	long g4 = exo_gas_create(EXO_GAS_LONG4), gp = exo_gas_create(EXO_GAS_PAE);
 	CHECK(g4 > 0 && gp > 0);
 	uint64_t f = frame_new(), rwx = EXO_PERM_R | EXO_PERM_W | EXO_PERM_X;

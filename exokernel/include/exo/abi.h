@@ -92,10 +92,11 @@
 	X(50, gas_destroy, 1, uint64_t, gas)                                                     \
 	X(51, vcpu_create, 1, uint64_t, flags)                                                   \
 	X(52, vcpu_destroy, 1, uint64_t, vcpu)                                                   \
-	X(53, vcpu_run, 2, uint64_t, vcpu, struct exo_vcpu_state *, state)
+	X(53, vcpu_run, 2, uint64_t, vcpu, struct exo_vcpu_state *, state)                       \
+	X(54, vcpu_kick, 1, uint64_t, vcpu)
 
 /* One past the highest call number. */
-#define EXO_NCALLS 54
+#define EXO_NCALLS 55
 
 /*
  * Helpers to turn "type, name" pairs into parameter lists and argument

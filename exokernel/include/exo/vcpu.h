@@ -1,7 +1,7 @@
 /*
  * exo/vcpu.h - the guest-context resource (AMD SVM): guest address spaces
  * and virtual CPUs, as a VMM environment sees them (docs/abi.md, calls
- * 49-53; docs/vmm.md).
+ * 49-54; docs/vmm.md).
  *
  * A guest address space (gas) is a page table the kernel keeps, of a
  * stated format, filled only through the mapping calls (exo_page_map and
