@@ -7,7 +7,7 @@
 # .code64 blocks in the same ELF32 link). Included by the Makefile
 # (tools/*.mk).
 GUEST_NAMES := exitcode paging perm ad tlb pic_pit uart svm_insns cpuid_msr mbinfo ptchaos \
-	apic ide virtio_blk smp
+	apic ide virtio_blk smp devfuzz
 GUEST_LIB_SRCS := $(wildcard tests/guests/lib/*.c tests/guests/lib/*.S)
 GUEST_LIB_OBJS := $(patsubst tests/guests/%,$(BUILD)/guests/obj/%.o,$(GUEST_LIB_SRCS))
 GUEST_BINS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES)) $(BUILD)/guests/bootsect.img

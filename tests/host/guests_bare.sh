@@ -50,7 +50,7 @@ boot() {
 }
 
 for f in paging perm ad tlb pic_pit uart exitcode svm_insns cpuid_msr mbinfo ptchaos apic ide \
-	virtio_blk smp; do
+	virtio_blk smp devfuzz; do
 	[ -f "$G/$f.elf" ] || bad "$G/$f.elf not built (make guests)"
 done
 for f in bootsect.img mod1.txt mod2.bin; do
@@ -156,6 +156,46 @@ timeout "$T" qemu-system-x86_64 -M microvm,acpi=on -accel tcg -cpu max -m 128 -d
 	-kernel "$G/virtio_blk.elf" </dev/null >"$log" 2>&1 || rc=$?
 judge virtio_blk "$log" "$rc" 33 "guest virtio_blk: PASS ("
 same_disk "virtio_blk" "$RUN_DIR/virtio.img" 2048 V 100 103 v
+
+# devfuzz: hostile input to the device models; IDE, APIC and PM on pc, the
+# virtio disk on microvm (each skips what is absent). It must pass, and
+# each image may change only in sectors 1000-1023 (its scratch range).
+outside_scratch_same() {
+	local label=$1 f=$2 orig=$3
+	if [ "$(stat -c %s "$f")" = "$(stat -c %s "$orig")" ] &&
+		cmp -s <(head -c 512000 "$f") <(head -c 512000 "$orig") &&
+		cmp -s <(tail -c +524289 "$f") <(tail -c +524289 "$orig"); then
+		echo "ok   $label: image unchanged outside sectors 1000-1023"
+	else
+		bad "$label: image changed outside sectors 1000-1023"
+	fi
+}
+disk "$RUN_DIR/devfuzz-M.orig" 2048 M
+disk "$RUN_DIR/devfuzz-V.orig" 2048 V
+for seed in 1 2 3; do
+	img=$RUN_DIR/devfuzz-ide-$seed.img
+	cp "$RUN_DIR/devfuzz-M.orig" "$img"
+	log=$RUN_DIR/devfuzz-pc-$seed.log
+	boot devfuzz "$log" -drive "file=$img,format=raw,if=ide,index=0" \
+		-kernel "$G/devfuzz.elf" -append "seed=$seed"
+	judge "devfuzz pc seed=$seed" "$log" "$rc" 33 "guest devfuzz: PASS (" \
+		"guest devfuzz: ide: phase done" "guest devfuzz: apic: sane again" \
+		"guest devfuzz: pm: phase done"
+	outside_scratch_same "devfuzz pc seed=$seed" "$img" "$RUN_DIR/devfuzz-M.orig"
+
+	img=$RUN_DIR/devfuzz-virtio-$seed.img
+	cp "$RUN_DIR/devfuzz-V.orig" "$img"
+	log=$RUN_DIR/devfuzz-microvm-$seed.log
+	rc=0
+	timeout "$T" qemu-system-x86_64 -M microvm,acpi=on -accel tcg -cpu max -m 128 \
+		-display none -no-reboot -monitor none -serial stdio \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 -global virtio-mmio.force-legacy=false \
+		-drive "id=d0,file=$img,format=raw,if=none" -device virtio-blk-device,drive=d0 \
+		-kernel "$G/devfuzz.elf" -append "seed=$seed" </dev/null >"$log" 2>&1 || rc=$?
+	judge "devfuzz microvm seed=$seed" "$log" "$rc" 33 "guest devfuzz: PASS (" \
+		"guest devfuzz: virtio: phase done" "guest devfuzz: apic: sane again"
+	outside_scratch_same "devfuzz microvm seed=$seed" "$img" "$RUN_DIR/devfuzz-V.orig"
+done
 
 # uart: the line goes in once the guest says it is ready to receive.
 log=$RUN_DIR/uart.log
