@@ -30,6 +30,7 @@
 #define BENCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* TSC, ordered against surrounding loads and stores (lfence before and
@@ -200,6 +201,28 @@ struct bench_role {
  * -1 if fork failed.
  */
 int bench_spawn_wait(const char *path, char *const argv[], bool quiet);
+
+/* fork; the child _exits at once; waitpid: n times (bench/proc.c's
+ * fork_exit_wait, a bench_fn; bench/vmlinux.c runs it inside the Linux
+ * guest too). */
+uint64_t bench_fork_exit_wait(void *ctx, long n);
+
+/* FNV-1a (64-bit) over n bytes (bench/disk.c): the disk rows print it for
+ * the first MiB they read, so the logs show both sides read the same bytes. */
+uint64_t bench_fnv1a(const void *p, size_t n);
+
+#ifdef BENCH_LINUX
+/* A BENCH-INFO disk line with the block queue's limits of device dev
+ * (/sys/block/NAME/queue: max_sectors_kb, max_segments, ...). */
+void bench_disk_queue_info(const char *dev);
+#endif
+
+/* Print the BENCH lines of a figure measured elsewhere and already reduced
+ * (e.g. by a bench_time inside a guest, bench/vmlinux.c): per-iteration
+ * TSC cycles, median, smallest and largest batch mean, reps batches of
+ * iters iterations; the same lines as bench_time. */
+void bench_cycles_stats(const char *id, double med, double min, double max, unsigned reps,
+			long iters);
 
 struct bench_pipes {
 	int to_child[2], to_parent[2];

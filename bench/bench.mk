@@ -20,6 +20,9 @@
 #                               Linux guest bench/vmlinux.c boots under the
 #                               VMM (`make linux-guest`, tools/linux-guest.mk)
 #   build/bench/initrd.gz       busybox /init + the glibc build
+#   build/bench/guest-initrd.gz the Linux guest's initramfs
+#                               (tools/linux-guest-initrd.sh) with the glibc
+#                               build as /bench: what bench/vmlinux.c boots
 #   build/bench/results.{csv,md}, *.png, *.log   what tools/bench.sh leaves
 ifndef BENCH_MK
 BENCH_MK := $(lastword $(MAKEFILE_LIST))
@@ -75,11 +78,17 @@ $(BENCH_LINUX_STAMP): tools/bench-fetch-linux.sh
 $(BENCH_INITRD): $(BENCH_LINUX_STAMP) $(BENCH_GLIBC) bench/linux-init.sh tools/bench-initrd.sh
 	tools/bench-initrd.sh $(BUILD)/bench/linux $(BENCH_GLIBC) bench/linux-init.sh $@
 
+# The Linux guest's initramfs as make linux-guest makes it, plus /bench for
+# its exobench mode (bench/vmlinux.c's in-guest rows).
+BENCH_GUEST_INITRD := $(BUILD)/bench/guest-initrd.gz
+$(BENCH_GUEST_INITRD): $(BENCH_LINUX_STAMP) $(BENCH_GLIBC) tools/linux-guest-initrd.sh
+	tools/linux-guest-initrd.sh $(BUILD)/bench/linux $@ $(BENCH_GLIBC)
+
 bench-build: $(KERNEL) $(BENCH_EXO) $(BENCH_GUEST) $(BUILD)/tools/exodisk $(UNIXD) $(BUILD)/apps/ls
 bench-linux: $(BENCH_INITRD)
 # The Linux guest bench/vmlinux.c boots under the VMM (tools/linux-guest.mk:
-# the same kernel as the Linux side, its own initramfs).
-bench-guest-linux: linux-guest
+# the same kernel as the Linux side, its own initramfs with /bench added).
+bench-guest-linux: linux-guest $(BENCH_GUEST_INITRD)
 
 # ACCEL, SMP and MEM as for `make run`; both systems get the same. If the
 # Linux side (or the Linux guest, the same kernel) cannot be fetched or

@@ -117,7 +117,7 @@ static uint64_t random_block(const struct range *r)
 
 /* FNV-1a over n bytes: both sides print it for the first MiB they read, so
  * the logs show that they read the same bytes. */
-static uint64_t fnv1a(const void *p, size_t n)
+uint64_t bench_fnv1a(const void *p, size_t n)
 {
 	const unsigned char *b = p;
 	uint64_t h = 14695981039346656037ULL;
@@ -233,7 +233,7 @@ static uint64_t randq(bool write, long n)
 }
 
 /* Print a block-queue setting of the disk (what Linux sends the device). */
-static void queue_info(const char *dev)
+void bench_disk_queue_info(const char *dev)
 {
 	static const char *const keys[] = { "max_sectors_kb", "max_segments", "scheduler",
 					    "nr_requests" };
@@ -282,8 +282,8 @@ static const char *setup(void)
 		   "read: fnv1a %016llx",
 		   bench_disk, (unsigned long long)rd.first, (unsigned long long)rd.count,
 		   (unsigned long long)wr.first, (unsigned long long)wr.count,
-		   (unsigned long long)fnv1a(buf, CHUNK));
-	queue_info(bench_disk);
+		   (unsigned long long)bench_fnv1a(buf, CHUNK));
+	bench_disk_queue_info(bench_disk);
 	return NULL;
 }
 
@@ -599,7 +599,7 @@ static const char *setup(void)
 		   "first MiB read: fnv1a %016llx",
 		   (unsigned long long)rd.first, (unsigned long long)rd.count,
 		   (unsigned long long)wr.first, (unsigned long long)wr.count, owner,
-		   (unsigned long long)fnv1a(buf, CHUNK));
+		   (unsigned long long)bench_fnv1a(buf, CHUNK));
 	return NULL;
 }
 

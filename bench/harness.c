@@ -102,6 +102,12 @@ static void print_cycles(const char *id, double med, double min, double max, uns
 	fflush(stdout);
 }
 
+void bench_cycles_stats(const char *id, double med, double min, double max, unsigned reps,
+			long iters)
+{
+	print_cycles(id, med, min, max, reps, iters);
+}
+
 void bench_value(const char *id, const char *unit, double value)
 {
 	printf("BENCH %s %s %.0f %.0f %.0f 1 1\n", id, unit, value, value, value);

@@ -34,14 +34,40 @@
  *
  * Ours runs the guest several times per mode (one nested run in quick
  * mode, no shadow run: bench.test's smoke run stays short); each row is
- * the median of the runs with their spread.
+ * the median of the runs with their spread. Both modes' rows have the
+ * direct boot as their Linux column (bench/rows.txt).
+ *
+ * Then work inside the running guest, once per mode: the guest boots with
+ * "exobench" instead of "exotest" and a 64 MiB virtio-blk disk backed by
+ * this program's memory (random bytes), and its /init runs this program's
+ * static glibc build (packed into make bench's copy of its initramfs) in
+ * role in-guest, which times with the guest's RDTSC (the host's TSC plus
+ * the VMCB's offset: host cycles) and prints ordinary BENCH lines on the
+ * guest's console. console_write collects them and they are re-emitted
+ * under our ids:
+ *
+ *   vm_guest_fork_nested     bench_fork_exit_wait (bench/proc.c, the
+ *   vm_guest_fork_shadow     fork_exit_wait row's loop) in the guest: a
+ *                            page-table-heavy workload
+ *   vm_guest_blkread_nested  one pass over the 64 MiB disk in 1 MiB
+ *   vm_guest_blkread_shadow  O_DIRECT preads (disk.c's sequential read,
+ *                            on the whole device)
+ *
+ * Their Linux column: the same guest (kernel, initramfs, command line,
+ * 256 MiB, 1 CPU, a 64 MiB virtio-mmio disk) booted directly by QEMU on
+ * its microvm machine (tools/bench.sh), printing the same lines
+ * (guest_fork_exit_wait, guest_blk_seq_read). Quick mode skips them.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #ifdef BENCH_LINUX
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 #else
 #include <exo/libexo.h>
 
@@ -51,6 +77,9 @@
 #include "bench.h"
 
 #define LINE_MARK "exo-linux-guest: up"
+
+#define BLK_CHUNK (1L << 20)  /* bytes per pread of the in-guest read */
+#define BLK_PASS  (64L << 20) /* bytes of one pass: disk_seq_read_64m's */
 
 #ifdef BENCH_LINUX
 #define LINE_FILE "/bench-line.tsc"
@@ -71,6 +100,78 @@ static int stamp_line(int argc, char **argv)
 	return fclose(f) != 0;
 }
 BENCH_ROLE("stamp-line", stamp_line);
+
+/* The in-guest read: BLK_PASS bytes of the device in order (or the whole
+ * device if smaller), BLK_CHUNK per O_DIRECT pread, as disk.c's
+ * sequential read does on the raw disk. */
+static int blk_fd = -1;
+static char *blk_buf;
+static long blk_bytes;
+
+static uint64_t blk_seq_read(void *ctx, long n)
+{
+	(void)ctx;
+	uint64_t t0 = bench_tsc();
+	for (long i = 0; i < n; i++)
+		for (long off = 0; off < blk_bytes; off += BLK_CHUNK)
+			if (pread(blk_fd, blk_buf, BLK_CHUNK, (off_t)off) != BLK_CHUNK) {
+				bench_fail("short read at %ld", off);
+				return BENCH_FAILED;
+			}
+	return bench_tsc() - t0;
+}
+
+/* The in-guest read on disk (NULL: none); NULL, or why it has no figure. */
+static const char *blk_row(const char *disk)
+{
+	struct bench_limits seq = { .max_iters = 1, .max_reps = 10, .cap_ms = 3000 };
+	uint64_t bytes = 0;
+
+	if (!disk)
+		return "no virtio disk in the guest (/dev/vda)";
+	blk_fd = open(disk, O_RDONLY | O_DIRECT);
+	if (blk_fd < 0 || ioctl(blk_fd, BLKGETSIZE64, &bytes) != 0 || bytes < BLK_CHUNK ||
+	    posix_memalign((void **)&blk_buf, 4096, BLK_CHUNK) != 0 ||
+	    pread(blk_fd, blk_buf, BLK_CHUNK, 0) != BLK_CHUNK)
+		return "cannot read the guest's disk with O_DIRECT";
+	blk_bytes =
+		(long)(bytes < (uint64_t)BLK_PASS ? bytes : (uint64_t)BLK_PASS) & ~(BLK_CHUNK - 1);
+	bench_info("guest_blk_seq_read",
+		   "%s: %llu bytes, passes of %ld MiB in 1 MiB O_DIRECT preads; first MiB: "
+		   "fnv1a %016llx",
+		   disk, (unsigned long long)bytes, blk_bytes >> 20,
+		   (unsigned long long)bench_fnv1a(blk_buf, BLK_CHUNK));
+	bench_disk_queue_info(disk);
+	bench_time("guest_blk_seq_read", blk_seq_read, NULL, &seq);
+	close(blk_fd);
+	return NULL;
+}
+
+/* `/bench in-guest [disk=DEV]`: the Linux guest's /init runs this in its
+ * exobench mode (tools/linux-guest-initrd.sh), under our VMM and, for the
+ * Linux column, on QEMU directly (tools/bench.sh). Cycles only (the guest
+ * does not calibrate): under the VMM the host re-emits the lines. */
+static int in_guest(int argc, char **argv)
+{
+	struct bench_limits proc = { .cap_ms = 3000 };
+	struct timespec t;
+
+	(void)argc;
+	(void)argv;
+	/* Directly on QEMU the TSC counts from the machine's reset: with the
+	 * uptime of /init's first line this dates that line (docs). */
+	clock_gettime(CLOCK_BOOTTIME, &t);
+	bench_info("guest_start", "TSC at main() %llu, CLOCK_BOOTTIME %.3f ms",
+		   (unsigned long long)bench_main_tsc,
+		   (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6);
+	bench_time("guest_fork_exit_wait", bench_fork_exit_wait, NULL, &proc);
+	const char *why = blk_row(bench_arg("disk"));
+	if (why)
+		bench_skip("guest_blk_seq_read", why);
+	printf("BENCH-END\n");
+	return 0;
+}
+BENCH_ROLE("in-guest", in_guest);
 
 static void run(void)
 {
@@ -110,13 +211,19 @@ static void run(void)
 #define GUEST_MIB     256
 #define CMDLINE	      "console=ttyS0 quiet exotest panic=-1"
 
+#define BENCH_CMDLINE "console=ttyS0 quiet exobench panic=-1"
+#define DISK_MIB      64 /* the in-guest read's disk: one BLK_PASS */
+#define MAX_LINES     24 /* BENCH lines kept from one run */
+
 /* What console_write saw of one run. */
 struct seen {
 	uint64_t t0, mark_tsc; /* vm_run's start; the marker's last byte (0: not seen) */
 	char line[256];	       /* the line being written */
 	size_t n;
-	char up_line[256]; /* the marker's line, once complete */
-	char last[256];	   /* the last complete line, for a failure's reason */
+	char up_line[256];	    /* the marker's line, once complete */
+	char last[256];		    /* the last complete line, for a failure's reason */
+	char bench[MAX_LINES][256]; /* the guest's BENCH lines (role in-guest) */
+	unsigned nbench;
 };
 
 static void console(void *ctx, const char *b, size_t len)
@@ -133,6 +240,8 @@ static void console(void *ctx, const char *b, size_t len)
 				memcpy(s->last, s->line, s->n + 1);
 				if (!s->up_line[0] && strstr(s->line, LINE_MARK))
 					memcpy(s->up_line, s->line, s->n + 1);
+				if (strncmp(s->line, "BENCH", 5) == 0 && s->nbench < MAX_LINES)
+					memcpy(s->bench[s->nbench++], s->line, s->n + 1);
 			}
 			s->n = 0;
 			continue;
@@ -151,6 +260,40 @@ struct linux_image {
 	size_t kernel_len, initrd_len;
 };
 
+/* One run of the guest with command line cmdline and, if disk is not
+ * NULL, that virtio disk; what its console showed goes to *s (s->t0: the
+ * TSC at vm_run's start), its counters to *stats. Returns vm_run's
+ * status; *wall is the run's length in TSC cycles. */
+static int run_guest(const struct linux_image *img, bool npt, const char *cmdline,
+		     const struct vdev_disk *disk, struct seen *s, struct vm_stats *stats,
+		     uint64_t *wall, char *err, size_t errlen)
+{
+	struct vm_config cfg = {
+		.mem_mib = GUEST_MIB,
+		.smp = 1,
+		.npt = npt,
+		.timeout_ms = 180000,
+		.kernel = img->kernel,
+		.kernel_len = img->kernel_len,
+		.cmdline = cmdline,
+		.mods = { { .data = img->initrd, .len = img->initrd_len, .string = "" } },
+		.nmods = 1,
+		.host = { .ctx = s, .console_write = console },
+		.stats = stats
+	};
+
+	if (disk) {
+		cfg.drives[0] = *disk;
+		cfg.ndrives = 1;
+	}
+	memset(s, 0, sizeof(*s));
+	memset(stats, 0, sizeof(*stats));
+	s->t0 = bench_tsc();
+	int st = vm_run(&cfg, err, errlen);
+	*wall = bench_tsc() - s->t0;
+	return st;
+}
+
 /* One boot in one mode: *cycles from vm_run's start to the marker, *up_ms
  * the guest's uptime on that line. Returns NULL, or why there is no
  * figure (why[] holds it). */
@@ -160,25 +303,8 @@ static const char *boot_once(const struct linux_image *img, bool npt, unsigned r
 	static struct seen s;
 	char err[256] = "";
 	struct vm_stats stats;
-	struct vm_config cfg = {
-		.mem_mib = GUEST_MIB,
-		.smp = 1,
-		.npt = npt,
-		.timeout_ms = 180000,
-		.kernel = img->kernel,
-		.kernel_len = img->kernel_len,
-		.cmdline = CMDLINE,
-		.mods = { { .data = img->initrd, .len = img->initrd_len, .string = "" } },
-		.nmods = 1,
-		.host = { .ctx = &s, .console_write = console },
-		.stats = &stats
-	};
-
-	memset(&s, 0, sizeof(s));
-	memset(&stats, 0, sizeof(stats));
-	s.t0 = bench_tsc();
-	int st = vm_run(&cfg, err, sizeof(err));
-	uint64_t wall = bench_tsc() - s.t0;
+	uint64_t wall;
+	int st = run_guest(img, npt, CMDLINE, NULL, &s, &stats, &wall, err, sizeof(err));
 	double u = -1;
 	const char *p = strstr(s.up_line, LINE_MARK);
 	if (p && sscanf(p, LINE_MARK ", %lf s", &u) != 1)
@@ -233,10 +359,161 @@ static void mode_rows(const struct linux_image *img, bool npt, unsigned runs)
 			   why);
 }
 
+/* The in-guest read's disk: DISK_MIB of random bytes in our memory. */
+struct memdisk {
+	uint8_t *bytes;
+};
+
+static int md_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
+{
+	memcpy(buf, ((struct memdisk *)ctx)->bytes + sector * VDEV_SECTOR,
+	       (size_t)count * VDEV_SECTOR);
+	return 0;
+}
+
+static int md_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
+{
+	memcpy(((struct memdisk *)ctx)->bytes + sector * VDEV_SECTOR, buf,
+	       (size_t)count * VDEV_SECTOR);
+	return 0;
+}
+
+static int md_flush(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+/* The in-guest figures: the guest's id, ours without the mode. */
+static const char *const guest_ids[][2] = { { "guest_fork_exit_wait", "vm_guest_fork_" },
+					    { "guest_blk_seq_read", "vm_guest_blkread_" } };
+#define NGUEST	      (sizeof(guest_ids) / sizeof(guest_ids[0]))
+
+/* One exobench run in one mode: the guest's BENCH lines become our rows. */
+static void guest_rows(const struct linux_image *img, const struct vdev_disk *disk, bool npt)
+{
+	static struct seen s;
+	const char *mode = npt ? "nested" : "shadow";
+	char err[256] = "", id[NGUEST][40], info[24];
+	bool done[NGUEST] = { false };
+	struct vm_stats stats;
+	uint64_t wall;
+
+	for (unsigned j = 0; j < NGUEST; j++)
+		snprintf(id[j], sizeof(id[j]), "%s%s", guest_ids[j][1], mode);
+	snprintf(info, sizeof(info), "vm_guest_%s", mode);
+	int st = run_guest(img, npt, BENCH_CMDLINE, disk, &s, &stats, &wall, err, sizeof(err));
+	double k = bench_hz ? 1e3 / (double)bench_hz : 0;
+	bench_info(info,
+		   "\"%s\", %u MiB disk: status %d%s%s%s, %.0f ms in vm_run, %llu #VMEXITs, "
+		   "%llu shadow fills, %llu shadow flushes",
+		   BENCH_CMDLINE, DISK_MIB, st, err[0] ? " (" : "", err, err[0] ? ")" : "",
+		   (double)wall * k, (unsigned long long)stats.exits,
+		   (unsigned long long)stats.shadow_fills,
+		   (unsigned long long)stats.shadow_flushes);
+	for (unsigned i = 0; i < s.nbench; i++) {
+		char gid[64], unit[16], rest[200];
+		double med, min, max;
+		unsigned reps;
+		long iters;
+
+		if (sscanf(s.bench[i], "BENCH-INFO %63s %199[^\n]", gid, rest) == 2) {
+			bench_info(info, "in the guest: %s %s", gid, rest);
+			continue;
+		}
+		for (unsigned j = 0; j < NGUEST; j++) {
+			if (sscanf(s.bench[i], "BENCH-SKIP %63s %199[^\n]", gid, rest) == 2 &&
+			    strcmp(gid, guest_ids[j][0]) == 0 && !done[j]) {
+				snprintf(err, sizeof(err), "failed in the guest: %s", rest);
+				bench_skip(id[j], err);
+				done[j] = true;
+			} else if (sscanf(s.bench[i], "BENCH %63s %15s %lf %lf %lf %u %ld", gid,
+					  unit, &med, &min, &max, &reps, &iters) == 7 &&
+				   strcmp(gid, guest_ids[j][0]) == 0 &&
+				   strcmp(unit, "cycles") == 0 && !done[j]) {
+				bench_cycles_stats(id[j], med, min, max, reps, iters);
+				done[j] = true;
+			}
+		}
+	}
+	for (unsigned j = 0; j < NGUEST; j++)
+		if (!done[j]) {
+			snprintf(err, sizeof(err),
+				 "failed: the guest did not report it (status %d; last line: "
+				 "%.100s)",
+				 st, s.n ? s.line : s.last);
+			bench_skip(id[j], err);
+		}
+}
+
+/* The exobench runs, nested then shadow, on one memory disk. */
+static void guest_runs(const struct linux_image *img)
+{
+	static struct memdisk md;
+	const size_t bytes = (size_t)DISK_MIB << 20;
+
+	if (bench_quick) {
+		for (unsigned j = 0; j < NGUEST; j++)
+			for (unsigned m = 0; m < 2; m++) {
+				char id[40];
+				snprintf(id, sizeof(id), "%s%s", guest_ids[j][1],
+					 m ? "shadow" : "nested");
+				bench_skip(id, "not run in quick mode");
+			}
+		return;
+	}
+	md.bytes = malloc(bytes);
+	if (!md.bytes) {
+		for (unsigned j = 0; j < NGUEST; j++)
+			for (unsigned m = 0; m < 2; m++) {
+				char id[40];
+				snprintf(id, sizeof(id), "%s%s", guest_ids[j][1],
+					 m ? "shadow" : "nested");
+				bench_skip(id, "failed: no memory for the guest's 64 MiB disk");
+			}
+		return;
+	}
+	/* Random bytes (xorshift64), so that no read can be satisfied by a
+	 * zero page anywhere and the hash below means something. */
+	uint64_t x = 88172645463325252ULL;
+	for (size_t i = 0; i < bytes; i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(md.bytes + i, &x, 8);
+	}
+	/* What one of the device model's two copies of a read costs here
+	 * (disk -> its 64 KiB bounce buffer; then bounce buffer -> guest
+	 * memory): the whole disk through a buffer of that size, in ring 3. */
+	static uint8_t bounce[64 << 10];
+	uint64_t t0 = bench_tsc();
+	for (size_t i = 0; i < bytes; i += sizeof(bounce)) {
+		memcpy(bounce, md.bytes + i, sizeof(bounce));
+		__asm__ volatile("" : : "r"(bounce) : "memory");
+	}
+	uint64_t copy = bench_tsc() - t0;
+	bench_info("vm_guest",
+		   "disk: %d MiB in our memory, first MiB: fnv1a %016llx; one copy of it through "
+		   "a 64 KiB buffer (the device model makes two per read) %llu cycles, %.1f ms",
+		   DISK_MIB, (unsigned long long)bench_fnv1a(md.bytes, BLK_CHUNK),
+		   (unsigned long long)copy,
+		   bench_hz ? (double)copy * 1e3 / (double)bench_hz : 0.0);
+	struct vdev_disk disk = { .ctx = &md,
+				  .sectors = bytes / VDEV_SECTOR,
+				  .read = md_read,
+				  .write = md_write,
+				  .flush = md_flush };
+	guest_rows(img, &disk, true);
+	guest_rows(img, &disk, false);
+	free(md.bytes);
+}
+
 static void run(void)
 {
-	static const char *const ids[] = { "vm_linux_boot", "vm_linux_uptime",
-					   "vm_linux_boot_shadow", "vm_linux_uptime_shadow" };
+	static const char *const ids[] = { "vm_linux_boot",	      "vm_linux_uptime",
+					   "vm_linux_boot_shadow",    "vm_linux_uptime_shadow",
+					   "vm_guest_fork_nested",    "vm_guest_fork_shadow",
+					   "vm_guest_blkread_nested", "vm_guest_blkread_shadow" };
 	const struct exo_module *k = exo_module_find(KERNEL_MODULE);
 	const struct exo_module *i = exo_module_find(INITRD_MODULE);
 	struct linux_image img = { 0 };
@@ -273,6 +550,7 @@ static void run(void)
 		bench_skip("vm_linux_uptime_shadow", "not run in quick mode");
 	} else
 		mode_rows(&img, false, RUNS_SHADOW);
+	guest_runs(&img);
 }
 #endif
 

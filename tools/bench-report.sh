@@ -6,11 +6,17 @@
 #   reads DIR/exo.log, DIR/exo-vm.log and DIR/exo-unix.log (our three boots:
 #   stand-alone, stand-alone with only the Linux guest's rows, and under
 #   unixd; all fill the "ours" column, each row coming from one of them)
-#   and DIR/linux.log (BENCH lines, bench/bench.h),
+#   and DIR/linux.log and DIR/linux-guest.log (Linux's boot, and the Linux
+#   guest of the vm_guest rows booted directly: the "Linux" column; BENCH
+#   lines, bench/bench.h),
 #   DIR/run.info (machine and QEMU settings, optional) and bench/rows.txt
 #   (row order and labels).
 #
-# Time figures are shown in microseconds (ms when a row reaches 10 ms).
+# Time figures are shown in microseconds (ms when a row reaches 10 ms),
+# converted from TSC cycles with one rate per side: ours the stand-alone
+# boot's, for rows from all our boots (each boot's kernel calibrates on its
+# own, and one was seen 23 % off on a loaded host; a rate more than 2 %
+# off the stand-alone one is reported), Linux's its own boot's.
 # When our side has no TSC rate (BENCH-CLOCK tsc 0) its cycles are
 # converted with the rate Linux calibrated in the same run, marked '*':
 # under QEMU TCG both guests read the host's TSC. The ratio is ours/Linux,
@@ -22,12 +28,13 @@ D=$1
 parsed="$D/parsed.txt"
 : >"$parsed"
 # Each line gets its source: exo (stand-alone), exov (the Linux guest's
-# boot), exou (UNIX boot), linux.
-for s in exo exo-vm exo-unix linux; do
+# boot), exou (UNIX boot), linux, linuxg (the Linux guest, direct).
+for s in exo exo-vm exo-unix linux linux-guest; do
 	[ -f "$D/$s.log" ] || continue
 	tag=$s
 	[ "$s" = exo-unix ] && tag=exou
 	[ "$s" = exo-vm ] && tag=exov
+	[ "$s" = linux-guest ] && tag=linuxg
 	tr -d '\r' <"$D/$s.log" | grep -a '^BENCH' | sed "s/^/$tag /" >>"$parsed" || true
 done
 info="$D/run.info"
@@ -51,10 +58,11 @@ notrun_exo=$(cat "$D/exo.notrun" 2>/dev/null || true)
 notrun_exou=$(cat "$D/exo-unix.notrun" 2>/dev/null || true)
 notrun_exov=$(cat "$D/exo-vm.notrun" 2>/dev/null || true)
 notrun_linux=$(cat "$D/linux.notrun" 2>/dev/null || true)
+notrun_linuxg=$(cat "$D/linux-guest.notrun" 2>/dev/null || true)
 
 awk -v D="$D" -v INFO="$info" -v died_exo="$died_exo" -v died_linux="$died_linux" \
 	-v died_exou="$died_exou" -v notrun_exou="$notrun_exou" -v notrun_exov="$notrun_exov" \
-	-v notrun_exo="$notrun_exo" -v notrun_linux="$notrun_linux" '
+	-v notrun_exo="$notrun_exo" -v notrun_linux="$notrun_linux" -v notrun_linuxg="$notrun_linuxg" '
 function fmt(x) {
 	if (x == "") return "-"
 	if (x >= 100) return sprintf("%.0f", x)
@@ -67,7 +75,9 @@ function has(k) { return (k in v) }
 function get(side, id,   hzl) {
 	m_med = m_min = m_max = m_cyc = m_reps = m_unit = m_star = m_note = ""
 	if (id == "") return
-	if (has(side SUBSEP id SUBSEP "us")) {
+	# Cycles first: one rate per side (above); the us line of a boot only
+	# when there are no cycles.
+	if (has(side SUBSEP id SUBSEP "us") && !has(side SUBSEP id SUBSEP "cycles")) {
 		m_unit = "us"
 		split(v[side, id, "us"], a, " ")
 		m_med = a[1]; m_min = a[2]; m_max = a[3]; m_reps = a[4]
@@ -90,10 +100,16 @@ function get(side, id,   hzl) {
 		split(other[side, id], a, " ")
 		m_unit = a[1]; m_med = a[2]; m_min = a[3]; m_max = a[4]; m_reps = a[5]
 	}
-	if (m_unit == "" && side == "exo" && id ~ /^vm_linux/ && !((side, id) in skip)) {
+	if (m_unit == "" && side == "exo" && id ~ /^vm_(linux|guest)/ && !((side, id) in skip)) {
 		# Ours: the Linux guest rows come from their own boot (exo-vm).
 		if (notrun_exov != "") m_note = "not run: " notrun_exov
 		else if (!ended["exov"]) m_note = "not reported: the Linux guest'"'"'s run stopped before it"
+		return
+	}
+	if (m_unit == "" && side == "linux" && id ~ /^guest_/ && !((side, id) in skip)) {
+		# Linux: the in-guest rows come from the guest booted directly.
+		if (notrun_linuxg != "") m_note = "not run: " notrun_linuxg
+		else if (!ended["linuxg"]) m_note = "not reported: the direct boot of the Linux guest stopped before it"
 		return
 	}
 	if (m_unit == "") {
@@ -126,9 +142,10 @@ FILENAME ~ /rows.txt$/ {
 }
 {
 	src = $1; tag = $2
-	side = (src == "exou" || src == "exov") ? "exo" : src
+	side = (src == "exou" || src == "exov") ? "exo" : (src == "linuxg") ? "linux" : src
 	if (tag == "BENCH-CLOCK") {
-		# Our two boots calibrate alike; the stand-alone one names the clock.
+		hzsrc[src] = $4 + 0
+		# Our boots calibrate alike; the stand-alone one names the clock.
 		if (!(side in clk) || src == side) {
 			hz[side] = $4 + 0
 			s = $0; sub(/^[a-z]+ BENCH-CLOCK /, "", s); clk[side] = s
@@ -165,6 +182,16 @@ END {
 		"ours_note,linux_note,ours_mib_s,linux_mib_s,ours_iops,linux_iops" > csv
 	printf "" > dat
 
+	hzwarn = ""
+	if (hz["exo"] > 0 && hz["linux"] > 0 && (hz["exo"] / hz["linux"] > 1.02 || hz["linux"] / hz["exo"] > 1.02))
+		hzwarn = sprintf("warning: the two TSC rates differ (ours %.0f MHz, Linux %.0f MHz) although both guests read the host TSC: one calibration is off, so compare cycles (the ratio uses cycles)", hz["exo"] / 1e6, hz["linux"] / 1e6)
+	split("exov exou", ob, " ")
+	for (i = 1; i <= 2; i++) {
+		h = hzsrc[ob[i]]
+		if (hz["exo"] > 0 && h > 0 && (h / hz["exo"] > 1.02 || hz["exo"] / h > 1.02))
+			hzwarn = hzwarn (hzwarn == "" ? "" : "; ") sprintf("warning: our %s boot'"'"'s kernel calibrated the TSC at %.0f MHz, the stand-alone boot'"'"'s at %.0f MHz: its rows are converted with the stand-alone rate (its own BENCH us and BENCH-INFO ms figures are off by %.0f %%)", \
+				(ob[i] == "exov") ? "Linux guest" : "UNIX", h / 1e6, hz["exo"] / 1e6, (hz["exo"] / h - 1) * 100)
+	}
 	print "# make bench: ours vs Linux in the same QEMU" > md
 	print "" > md
 	for (i = 1; i <= ninfo; i++) print "- " infos[i] > md
@@ -179,9 +206,6 @@ END {
 
 	printf "clock, ours:  %s\n", (("exo" in clk) ? clk["exo"] : "(no output)")
 	printf "clock, Linux: %s\n", (("linux" in clk) ? clk["linux"] : "(no output)")
-	hzwarn = ""
-	if (hz["exo"] > 0 && hz["linux"] > 0 && (hz["exo"] / hz["linux"] > 1.02 || hz["linux"] / hz["exo"] > 1.02))
-		hzwarn = sprintf("warning: the two TSC rates differ (ours %.0f MHz, Linux %.0f MHz) although both guests read the host TSC: one calibration is off, so compare cycles (the ratio uses cycles)", hz["exo"] / 1e6, hz["linux"] / 1e6)
 	if (hzwarn != "") print hzwarn
 	print ""
 	hdr = sprintf("%-46s %-4s %10s %10s %17s %17s %7s  %s", "benchmark", "unit", "ours", "Linux", \

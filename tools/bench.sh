@@ -10,15 +10,17 @@
 # data modules) and UNIX (unixd with an ext2 root holding /bin/bench and
 # /bin/ls, the program as init: processes, files, pipes, ls, boot to
 # init). Each row comes from one of them (bench/bench.h, BENCH_FAMILY,
-# only=). Linux boots once.
+# only=). Linux boots once, and the Linux guest of the vm_guest rows once
+# more, directly ("linux-guest" below).
 #
 # usage: tools/bench.sh BUILD [ACCEL=tcg|kvm] [SMP=N] [MEM=SIZE]
 #   needs BUILD/kernel/kernel.elf, BUILD/bench/exo/bench, BUILD/bench/guest.elf,
 #   BUILD/unix/unixd, BUILD/apps/ls, BUILD/bench/linux/vmlinuz and BUILD/bench/initrd.gz
 #   (bench/bench.mk), and BUILD/guests/linux/{vmlinuz,initrd.img} for the
 #   vm_linux rows (make linux-guest; without them those rows say so)
-# Leaves in BUILD/bench/: exo.log, exo-vm.log, exo-unix.log, linux.log (serial
-# consoles), run.info, results.csv, results.md, ratios.png, times.png.
+# Leaves in BUILD/bench/: exo.log, exo-vm.log, exo-unix.log, linux.log,
+# linux-guest.log (serial consoles), run.info, results.csv, results.md,
+# ratios.png, times.png.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 B=$1
@@ -104,15 +106,18 @@ tools/mkiso.sh "$D/exo.iso" "$B/kernel/kernel.elf" "test" \
 # The Linux guest's boot (bench/vmlinux.c) runs in a third boot, stand-alone
 # like the first with only that family: the program and, as data modules,
 # the Linux guest (the Debian kernel Linux's side boots, with
-# tools/linux-guest-initrd.sh's initramfs: make linux-guest). In the first
-# ISO its 16 MB would be read by GRUB and owned by the program before
-# main(), and so enter boot_to_main and mem_after_boot.
+# tools/linux-guest-initrd.sh's initramfs: make linux-guest; make bench's
+# copy of it, guest-initrd.gz, also holds /bench for the in-guest rows).
+# In the first ISO its 16 MB would be read by GRUB and owned by the
+# program before main(), and so enter boot_to_main and mem_after_boot.
 rm -f "$D/exo-vm.notrun" "$D/exo-vm.log"
 lg=$B/guests/linux
-if [ -s "$lg/vmlinuz" ] && [ -s "$lg/initrd.img" ]; then
+lgi=$D/guest-initrd.gz
+[ -s "$lgi" ] || lgi=$lg/initrd.img # no /bench: the in-guest rows say so
+if [ -s "$lg/vmlinuz" ] && [ -s "$lgi" ]; then
 	tools/mkiso.sh "$D/exo-vm.iso" "$B/kernel/kernel.elf" "test" \
 		"$B/bench/exo/bench=bench only=vmlinux" \
-		"$lg/vmlinuz=data:/bench/linux.bzImage" "$lg/initrd.img=data:/bench/linux.initrd" ||
+		"$lg/vmlinuz=data:/bench/linux.bzImage" "$lgi=data:/bench/linux.initrd" ||
 		exit 1
 else
 	echo "no Linux guest ($lg/vmlinuz and initrd.img: make linux-guest failed?)" >"$D/exo-vm.notrun"
@@ -131,6 +136,7 @@ common=(-machine pc -accel "$accel" -cpu max -smp "$smp" -m "$mem"
 	-device isa-debug-exit,iobase=0xf4,iosize=4
 	-device virtio-blk-pci,drive=benchraw,serial=benchraw
 	-device virtio-blk-pci,drive=benchfs,serial=benchfs)
+machine=("${common[@]}") # boot() starts QEMU with these, then its arguments
 disks() { # SIDE: the -drive options, each system its own copies
 	drives=(-drive "file=$D/raw-$1.img,format=raw,if=none,id=benchraw"
 		-drive "file=$D/fs-$1.img,format=raw,if=none,id=benchfs")
@@ -166,7 +172,7 @@ boot() {
 	local log="$D/$name.log" t0 pid size=-1 quiet=0 ended=0
 	t0=$(date +%s.%N)
 	: >"$log"
-	timeout -k 5 "$t" qemu-system-x86_64 "${common[@]}" "$@" </dev/null \
+	timeout -k 5 "$t" qemu-system-x86_64 "${machine[@]}" "$@" </dev/null \
 		>"$log" 2>"$D/$name.qemu.err" &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
@@ -229,6 +235,33 @@ else
 	linux_rc=- linux_secs=-
 fi
 
+# The Linux guest of the vm_guest rows booted directly by QEMU, for their
+# Linux column: the kernel, initramfs (guest-initrd.gz) and command line of
+# bench/vmlinux.c's exobench runs, on the machine tools/linux-guest-bare.sh
+# boots (microvm with ACPI, whose DSDT lists the virtio-mmio disk as
+# LNRO0005, as our VMM's does), 256 MiB and 1 CPU as there, with a 64 MiB
+# disk of random bytes. Its /init runs `/bench in-guest` as under our VMM.
+GUEST_CMDLINE="console=ttyS0 quiet exobench panic=-1"
+rm -f "$D/linux-guest.log" "$D/linux-guest.notrun"
+if [ -s "$lg/vmlinuz" ] && [ -s "$D/guest-initrd.gz" ]; then
+	head -c 64M /dev/urandom >"$D/guest-disk.img"
+	machine=(-machine microvm,acpi=on -accel "$accel" -cpu max -smp 1 -m 256M
+		-display none -no-reboot -monitor none -serial stdio
+		-global virtio-mmio.force-legacy=false)
+	echo "bench: booting the Linux guest directly (timeout ${LINUX_TIMEOUT}s) ..."
+	boot linux-guest "$LINUX_TIMEOUT" -kernel "$lg/vmlinuz" -initrd "$D/guest-initrd.gz" \
+		-append "$GUEST_CMDLINE" -drive "file=$D/guest-disk.img,format=raw,if=none,id=d0" \
+		-device virtio-blk-device,drive=d0
+	lguest_rc=$rc lguest_secs=$secs
+	echo "bench: the Linux guest, direct, done in ${lguest_secs}s (QEMU status $lguest_rc)"
+	rm -f "$D/guest-disk.img"
+else
+	echo "no Linux guest with /bench ($D/guest-initrd.gz: make bench-guest-linux failed?)" \
+		>"$D/linux-guest.notrun"
+	echo "bench: the Linux guest, direct, not run: $(cat "$D/linux-guest.notrun")" >&2
+	lguest_rc=- lguest_secs=-
+fi
+
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
@@ -237,22 +270,26 @@ fi
 	echo "qemu options (both): ${common[*]} -drive file=RAW,format=raw,if=none,id=benchraw -drive file=FS,format=raw,if=none,id=benchfs"
 	echo "disks: RAW ${RAW_MIB} MiB exodisk image, read range rd=$rd and write range wr=$wr (4 KiB blocks, random data); FS 256 MiB ext2"
 	echo "ours: -cdrom exo.iso -boot d (GRUB, kernel.elf, modules bench, bench-peer, bench-hog, data:/bench/guest.elf); ${exo_secs}s wall, status $exo_rc"
-	echo "ours, Linux guest: -cdrom exo-vm.iso -boot d (GRUB, kernel.elf, modules 'bench only=vmlinux', data:/bench/linux.bzImage, data:/bench/linux.initrd); ${vm_secs}s wall, status $vm_rc"
+	echo "ours, Linux guest: -cdrom exo-vm.iso -boot d (GRUB, kernel.elf, modules 'bench only=vmlinux', data:/bench/linux.bzImage, data:/bench/linux.initrd = ${lgi#"$B"/}); ${vm_secs}s wall, status $vm_rc"
 	echo "ours, UNIX: -cdrom exo-unix.iso -boot d (GRUB, kernel.elf, modules 'unixd /bin/bench dir=/tmp' and the disk key); RAW replaced by a ${RAW_MIB} MiB exodisk image with a ${ROOT_MIB} MiB ext2 root placed for unixd; ${unix_secs}s wall, status $unix_rc"
 	echo "linux: -kernel vmlinuz -initrd initrd.gz -append 'console=ttyS0 quiet bench_rd=$rd bench_wr=$wr' ($(cat "$D/linux/version" 2>/dev/null)); ${linux_secs}s wall, status $linux_rc"
+	echo "linux guest, direct (the vm_guest rows' Linux column): -machine microvm,acpi=on -accel $accel -cpu max -smp 1 -m 256M -kernel vmlinuz -initrd guest-initrd.gz -append '$GUEST_CMDLINE', a 64 MiB virtio-blk-device (virtio-mmio); ${lguest_secs}s wall, status $lguest_rc"
 } >"$D/run.info"
 
 rm -f "$D"/raw-*.img "$D"/fs-*.img
 
 fail=0
-for s in exo exo-vm exo-unix linux; do
+for s in exo exo-vm exo-unix linux linux-guest; do
 	[ -f "$D/$s.log" ] || continue
 	if ! grep -q '^BENCH' "$D/$s.log"; then
 		echo "bench: $s printed no BENCH lines; last lines of $D/$s.log:" >&2
 		tr -d '\r' <"$D/$s.log" | tail -n 20 >&2
 		fail=1
 	elif ! tr -d '\r' <"$D/$s.log" | grep -q '^BENCH-END'; then
-		case $s in exo) st=$exo_rc ;; exo-vm) st=$vm_rc ;; exo-unix) st=$unix_rc ;; *) st=$linux_rc ;; esac
+		case $s in
+		exo) st=$exo_rc ;; exo-vm) st=$vm_rc ;; exo-unix) st=$unix_rc ;;
+		linux-guest) st=$lguest_rc ;; *) st=$linux_rc ;;
+		esac
 		echo "bench: $s stopped before BENCH-END (status $st); last lines:" >&2
 		tr -d '\r' <"$D/$s.log" | tail -n 8 >&2
 	fi

@@ -5,9 +5,11 @@
 # cpio, gzip; no root needed (device nodes come from devtmpfs,
 # /dev/console from the kernel's built-in initramfs).
 #
-# usage: tools/linux-guest-initrd.sh LINUXDIR OUT.gz
+# usage: tools/linux-guest-initrd.sh LINUXDIR OUT.gz [BENCH]
 #   LINUXDIR  what tools/bench-fetch-linux.sh made (root/bin/busybox,
 #             root/lib/modules/KVER, kver)
+#   BENCH     make bench's copy only (bench/bench.mk): the static glibc
+#             build of bench/, packed as /bench for the exobench mode below
 #
 # Modules: MODULES below and what they depend on, from the kernel's own
 # tree: its modules.dep if there is one (Debian's package ships none:
@@ -25,8 +27,14 @@
 # /mnt/hello.txt, writes /mnt/written.txt, unmounts and powers off (the
 # tests); otherwise it starts a shell on the console, and `poweroff -f`
 # ends the VM.
+#
+# With "exobench" on the kernel command line (make bench, bench/vmlinux.c),
+# after "ready" /init runs `/bench in-guest` (the benchmark program's
+# in-guest rows: fork+exit+wait, and a raw sequential read of /dev/vda if
+# there is one), prints "exo-linux-guest: exobench done" and powers off;
+# nothing else changes.
 set -eu
-linux=$1 out=$2
+linux=$1 out=$2 bench=${3-}
 MODULES="virtio_mmio virtio_blk ext4"
 kdir=$linux/root/lib/modules/$(cat "$linux/kver")
 stage="$out.stage"
@@ -36,6 +44,10 @@ rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/dev" "$stage/proc" "$stage/sys" "$stage/tmp" "$stage/mnt" \
 	"$stage/lib/modules"
 cp "$linux/root/bin/busybox" "$stage/bin/busybox"
+if [ -n "$bench" ]; then
+	cp "$bench" "$stage/bench"
+	chmod 755 "$stage/bench"
+fi
 for a in sh mount umount cat echo ls uname poweroff reboot grep wc sleep dmesg mkdir \
 	insmod lsmod sync cut tr test [ df; do
 	ln -s busybox "$stage/bin/$a"
@@ -127,6 +139,15 @@ else
 	echo "exo-linux-guest: no disk"
 fi
 echo "exo-linux-guest: ready"
+if grep -q exobench /proc/cmdline; then
+	if [ -x /bench ]; then
+		if [ -b /dev/vda ]; then /bench in-guest disk=/dev/vda; else /bench in-guest; fi
+	else
+		echo "exo-linux-guest: exobench: no /bench in this initramfs"
+	fi
+	echo "exo-linux-guest: exobench done"
+	poweroff -f
+fi
 if grep -q exotest /proc/cmdline; then
 	echo "exo-linux-guest: kernel $(uname -r)"
 	echo "exo-linux-guest: $(grep -c ^processor /proc/cpuinfo) CPU, $(grep MemTotal /proc/meminfo | tr -s ' ')"
