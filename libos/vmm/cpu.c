@@ -848,8 +848,12 @@ static long run_guest(struct vcpu *c)
 	if (!nested(c) || vm->ncpus == 1)
 		return exo_vcpu_run(c->handle, c->st);
 	uint32_t ticket = __atomic_fetch_add(&vm->npt_next, 1, __ATOMIC_ACQUIRE);
-	while (__atomic_load_n(&vm->npt_serving, __ATOMIC_ACQUIRE) != ticket)
+	for (unsigned spins = 1; __atomic_load_n(&vm->npt_serving, __ATOMIC_ACQUIRE) != ticket;
+	     spins++) {
 		__builtin_ia32_pause();
+		if (spins % 4096 == 0)
+			exo_yield(0); /* the vCPU whose turn it is may be off its CPU */
+	}
 	long r = exo_vcpu_run(c->handle, c->st);
 	__atomic_fetch_add(&vm->npt_serving, 1, __ATOMIC_RELEASE);
 	return r;

@@ -35,7 +35,6 @@
 
 const char guest_name[] = "apic";
 
-#define LAPIC	      0xFEE00000u
 #define IOAPIC	      0xFEC00000u
 #define MSR_APIC_BASE 0x1B
 #define MSR_TSC_DL    0x6E0
@@ -84,24 +83,9 @@ static volatile unsigned hits[256], spurious;
 static volatile unsigned isr_seen[256], tmr_seen[256], ppr_seen[256];
 static volatile int hold_eoi[256];
 
-static uint32_t lr(uint32_t reg)
-{
-	return mmio_read32(LAPIC + reg);
-}
-
-static void lw(uint32_t reg, uint32_t v)
-{
-	mmio_write32(LAPIC + reg, v);
-}
-
-static int vbit(uint32_t base, uint32_t v)
-{
-	return (lr(base + 0x10 * (v / 32)) >> (v % 32)) & 1;
-}
-
 static void eoi(void)
 {
-	lw(L_EOI, 0);
+	lapic_wr(L_EOI, 0);
 }
 
 static uint32_t ior(uint32_t idx)
@@ -139,9 +123,9 @@ static void cmos_write(uint8_t reg, uint8_t v)
 static void lapic_irq(uint32_t v)
 {
 	hits[v]++;
-	isr_seen[v] = vbit(L_ISR, v);
-	tmr_seen[v] = vbit(L_TMR, v);
-	ppr_seen[v] = lr(L_PPR) & 0xFF;
+	isr_seen[v] = lapic_bit(L_ISR, v);
+	tmr_seen[v] = lapic_bit(L_TMR, v);
+	ppr_seen[v] = lapic_rd(L_PPR) & 0xFF;
 	if (!hold_eoi[v])
 		eoi();
 }
@@ -166,7 +150,7 @@ static void rtc_irq(uint32_t v)
 		rtc_first_c = c;
 	if ((c & 0xC0) == 0xC0)
 		rtc_flagged++;
-	tmr_seen[v] = vbit(L_TMR, v);
+	tmr_seen[v] = lapic_bit(L_TMR, v);
 	eoi();
 }
 
@@ -178,8 +162,8 @@ static void rtc_irq(uint32_t v)
 static void rtc_level_irq(uint32_t v)
 {
 	unsigned n = ++hits[v];
-	isr_seen[v] = vbit(L_ISR, v);
-	tmr_seen[v] = vbit(L_TMR, v);
+	isr_seen[v] = lapic_bit(L_ISR, v);
+	tmr_seen[v] = lapic_bit(L_TMR, v);
 	if (n == 1) {
 		eoi();
 		return;
@@ -208,10 +192,10 @@ static int wait_irr(uint32_t v, unsigned ms)
 {
 	unsigned t0 = pit_poll();
 	sti();
-	while (!vbit(L_IRR, v) && pit_poll() - t0 < ms)
+	while (!lapic_bit(L_IRR, v) && pit_poll() - t0 < ms)
 		;
 	cli();
-	return vbit(L_IRR, v);
+	return lapic_bit(L_IRR, v);
 }
 
 /* ms PIT periods with interrupts on. */
@@ -228,55 +212,57 @@ static void local_apic_regs(void)
 	CHECK(r[3] & (1u << 9), "CPUID.1:EDX[9] (APIC) clear");
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 	say("IA32_APIC_BASE %llx", base);
-	CHECK((base & 0xFFFFFF000ull) == LAPIC, "APIC base %llx, expected fee00000", base);
+	CHECK((base & 0xFFFFFF000ull) == LAPIC_BASE, "APIC base %llx, expected fee00000", base);
 	CHECK(base & (1u << 11), "APIC_BASE: global enable (bit 11) clear");
 	CHECK(base & (1u << 8), "APIC_BASE: BSP (bit 8) clear");
-	lapic_id = lr(L_ID) >> 24;
+	lapic_id = lapic_rd(L_ID) >> 24;
 	CHECK(lapic_id == r[1] >> 24, "APIC ID %u, CPUID initial APIC ID %u", lapic_id, r[1] >> 24);
-	uint32_t ver = lr(L_VER);
+	uint32_t ver = lapic_rd(L_VER);
 	say("local APIC ID %u, version %x (max LVT %u), SVR %x", lapic_id, ver, (ver >> 16) & 0xFF,
-	    lr(L_SVR));
+	    lapic_rd(L_SVR));
 	CHECK((ver & 0xF0) == 0x10, "APIC version %x: not an integrated APIC (1x)", ver & 0xFF);
 	CHECK(((ver >> 16) & 0xFF) >= 4, "max LVT entry %u < 4", (ver >> 16) & 0xFF);
 
 	/* Software-disabled: an LVT entry stays masked (SDM §11.4.7.2). */
-	lw(L_SVR, V_SPUR);
-	lw(L_TIMER, V_TIMER);
+	lapic_wr(L_SVR, V_SPUR);
+	lapic_wr(L_TIMER, V_TIMER);
 	if (strict)
-		CHECK(lr(L_TIMER) & LVT_MASK,
+		CHECK(lapic_rd(L_TIMER) & LVT_MASK,
 		      "LVT timer unmasked while the APIC is software-disabled");
-	else if (!(lr(L_TIMER) & LVT_MASK))
+	else if (!(lapic_rd(L_TIMER) & LVT_MASK))
 		say("software-disabled APIC: LVT write unmasked the entry (QEMU 7.2; strict "
 		    "fails)");
-	lw(L_SVR, 0x100 | V_SPUR);
-	CHECK((lr(L_SVR) & 0x1FF) == 0x1FF, "SVR read-back %x, expected 1ff", lr(L_SVR));
-	lw(L_TPR, 0);
-	CHECK((lr(L_TPR) & 0xFF) == 0, "TPR read-back %x", lr(L_TPR));
-	lw(L_TPR, 0x20);
-	CHECK((lr(L_TPR) & 0xFF) == 0x20, "TPR read-back %x, expected 20", lr(L_TPR));
-	lw(L_TPR, 0);
-	lw(L_TIMER, LVT_MASK | V_TIMER);
-	lw(L_TDIV, 0x3); /* divide by 16 */
-	CHECK((lr(L_TDIV) & 0xB) == 0x3, "timer divide read-back %x", lr(L_TDIV));
+	lapic_wr(L_SVR, 0x100 | V_SPUR);
+	CHECK((lapic_rd(L_SVR) & 0x1FF) == 0x1FF, "SVR read-back %x, expected 1ff",
+	      lapic_rd(L_SVR));
+	lapic_wr(L_TPR, 0);
+	CHECK((lapic_rd(L_TPR) & 0xFF) == 0, "TPR read-back %x", lapic_rd(L_TPR));
+	lapic_wr(L_TPR, 0x20);
+	CHECK((lapic_rd(L_TPR) & 0xFF) == 0x20, "TPR read-back %x, expected 20", lapic_rd(L_TPR));
+	lapic_wr(L_TPR, 0);
+	lapic_wr(L_TIMER, LVT_MASK | V_TIMER);
+	lapic_wr(L_TDIV, 0x3); /* divide by 16 */
+	CHECK((lapic_rd(L_TDIV) & 0xB) == 0x3, "timer divide read-back %x", lapic_rd(L_TDIV));
 }
 
 static void timer_oneshot(void)
 {
 	const uint32_t init = 1000000;
-	lw(L_TIMER, V_TIMER);
-	lw(L_TINIT, init);
-	uint32_t c1 = lr(L_TCUR);
+	lapic_wr(L_TIMER, V_TIMER);
+	lapic_wr(L_TINIT, init);
+	uint32_t c1 = lapic_rd(L_TCUR);
 	delay_ms(1);
-	uint32_t c2 = lr(L_TCUR);
+	uint32_t c2 = lapic_rd(L_TCUR);
 	CHECK(c1 <= init && c1 > 0, "one-shot: current count %u after loading %u", c1, init);
 	CHECK(c2 < c1, "one-shot: current count not decreasing (%u then %u)", c1, c2);
 	CHECK(wait_count(&hits[V_TIMER], 1, 5000), "one-shot: no interrupt in 5 s");
-	CHECK(lr(L_TCUR) == 0, "one-shot: current count %u after the interrupt", lr(L_TCUR));
+	CHECK(lapic_rd(L_TCUR) == 0, "one-shot: current count %u after the interrupt",
+	      lapic_rd(L_TCUR));
 	CHECK(isr_seen[V_TIMER], "one-shot: ISR bit clear in the handler");
-	CHECK(!vbit(L_ISR, V_TIMER), "one-shot: ISR bit still set after EOI");
+	CHECK(!lapic_bit(L_ISR, V_TIMER), "one-shot: ISR bit still set after EOI");
 	delay_ms(50);
 	CHECK(hits[V_TIMER] == 1, "one-shot: %u interrupts", hits[V_TIMER]);
-	CHECK(lr(L_TCUR) == 0, "one-shot: current count %u after expiry", lr(L_TCUR));
+	CHECK(lapic_rd(L_TCUR) == 0, "one-shot: current count %u after expiry", lapic_rd(L_TCUR));
 	say("one-shot: count %u -> %u -> 0, one interrupt", c1, c2);
 }
 
@@ -285,12 +271,12 @@ static void timer_periodic(void)
 	const uint32_t init = 50000;
 	unsigned reloads = 0, above = 0, n0 = hits[V_TIMER];
 	uint32_t prev = init;
-	lw(L_TIMER, LVT_PERIODIC | V_TIMER);
-	lw(L_TINIT, init);
+	lapic_wr(L_TIMER, LVT_PERIODIC | V_TIMER);
+	lapic_wr(L_TINIT, init);
 	unsigned t0 = pit_poll();
 	sti();
 	while (hits[V_TIMER] < n0 + 20 && pit_poll() - t0 < 5000) {
-		uint32_t c = lr(L_TCUR);
+		uint32_t c = lapic_rd(L_TCUR);
 		if (c > init)
 			above++;
 		if (c > prev)
@@ -303,10 +289,11 @@ static void timer_periodic(void)
 	CHECK(above == 0, "periodic: current count above the initial count");
 	CHECK(reloads > 0, "periodic: the current count never reloaded");
 	say("periodic: %u interrupts in ~%u ms, %u reloads seen", n, ms, reloads);
-	lw(L_TINIT, 0); /* stops the timer (SDM §11.5.4) */
-	delay_ms(2);	/* one may be pending in IRR still */
+	lapic_wr(L_TINIT, 0); /* stops the timer (SDM §11.5.4) */
+	delay_ms(2);	      /* one may be pending in IRR still */
 	n = hits[V_TIMER];
-	CHECK(lr(L_TCUR) == 0, "periodic: current count %u after initial count 0", lr(L_TCUR));
+	CHECK(lapic_rd(L_TCUR) == 0, "periodic: current count %u after initial count 0",
+	      lapic_rd(L_TCUR));
 	delay_ms(20);
 	CHECK(hits[V_TIMER] == n, "periodic: %u interrupts after stopping", hits[V_TIMER] - n);
 }
@@ -333,7 +320,7 @@ static void timer_deadline(void)
 	uint32_t per_ms = tsc_per_ms();
 	say("TSC-deadline: %u TSC ticks per PIT ms", per_ms);
 	unsigned n0 = hits[V_TIMER];
-	lw(L_TIMER, LVT_DEADLINE | V_TIMER);
+	lapic_wr(L_TIMER, LVT_DEADLINE | V_TIMER);
 	wrmsr(MSR_TSC_DL, rdtsc() + 2ull * per_ms);
 	CHECK(wait_count(&hits[V_TIMER], n0 + 1, 5000), "TSC-deadline: no interrupt in 5 s");
 	CHECK(rdmsr(MSR_TSC_DL) == 0, "TSC-deadline: MSR %llx after the interrupt",
@@ -348,59 +335,60 @@ static void timer_deadline(void)
 	wrmsr(MSR_TSC_DL, 0);
 	delay_ms(50);
 	CHECK(hits[V_TIMER] == n0 + 1, "TSC-deadline: interrupt after writing 0 (disarm)");
-	lw(L_TIMER, LVT_MASK | V_TIMER);
+	lapic_wr(L_TIMER, LVT_MASK | V_TIMER);
 	say("TSC-deadline: one interrupt, MSR 0 after it, 0 disarms");
 }
 
 static void timer_masked(void)
 {
 	unsigned n = hits[V_TIMER];
-	lw(L_TIMER, LVT_MASK | V_TIMER);
-	lw(L_TINIT, 50000);
+	lapic_wr(L_TIMER, LVT_MASK | V_TIMER);
+	lapic_wr(L_TINIT, 50000);
 	unsigned t0 = pit_poll();
 	sti();
-	while (lr(L_TCUR) != 0 && pit_poll() - t0 < 5000)
+	while (lapic_rd(L_TCUR) != 0 && pit_poll() - t0 < 5000)
 		;
 	cli();
-	CHECK(lr(L_TCUR) == 0, "masked timer: count did not run out in 5 s");
+	CHECK(lapic_rd(L_TCUR) == 0, "masked timer: count did not run out in 5 s");
 	delay_ms(20);
 	CHECK(hits[V_TIMER] == n, "masked timer: interrupt delivered");
-	CHECK(!vbit(L_IRR, V_TIMER), "masked timer: IRR bit set");
+	CHECK(!lapic_bit(L_IRR, V_TIMER), "masked timer: IRR bit set");
 	say("masked LVT timer: count ran out, no interrupt");
 }
 
 static void priority(void)
 {
 	unsigned n = hits[V_TIMER];
-	lw(L_TPR, V_TIMER & 0xF0); /* class 4 = the vector's: held */
-	lw(L_TIMER, V_TIMER);
-	lw(L_TINIT, 50000);
+	lapic_wr(L_TPR, V_TIMER & 0xF0); /* class 4 = the vector's: held */
+	lapic_wr(L_TIMER, V_TIMER);
+	lapic_wr(L_TINIT, 50000);
 	unsigned t0 = pit_poll();
 	sti();
-	while (lr(L_TCUR) != 0 && pit_poll() - t0 < 5000)
+	while (lapic_rd(L_TCUR) != 0 && pit_poll() - t0 < 5000)
 		;
 	cli();
 	CHECK(wait_irr(V_TIMER, 2000), "TPR 40: IRR bit of vector 40 clear (not pending)");
 	delay_ms(5);
 	CHECK(hits[V_TIMER] == n, "TPR 40: vector 40 delivered");
-	CHECK(vbit(L_IRR, V_TIMER), "TPR 40: vector 40 left IRR");
-	CHECK(!vbit(L_ISR, V_TIMER), "TPR 40: ISR bit of vector 40 set");
-	CHECK((lr(L_PPR) & 0xFF) == 0x40, "TPR 40: PPR %x", lr(L_PPR));
-	lw(L_TPR, 0x30);
+	CHECK(lapic_bit(L_IRR, V_TIMER), "TPR 40: vector 40 left IRR");
+	CHECK(!lapic_bit(L_ISR, V_TIMER), "TPR 40: ISR bit of vector 40 set");
+	CHECK((lapic_rd(L_PPR) & 0xFF) == 0x40, "TPR 40: PPR %x", lapic_rd(L_PPR));
+	lapic_wr(L_TPR, 0x30);
 	CHECK(wait_count(&hits[V_TIMER], n + 1, 100), "TPR 30: held vector 40 not delivered");
 	CHECK(isr_seen[V_TIMER], "in the handler: ISR bit clear");
 	CHECK((ppr_seen[V_TIMER] & 0xF0) == 0x40, "in the handler: PPR %x, expected 40",
 	      ppr_seen[V_TIMER]);
-	CHECK(!vbit(L_ISR, V_TIMER) && !vbit(L_IRR, V_TIMER), "after EOI: ISR/IRR bit set");
-	CHECK((lr(L_PPR) & 0xFF) == 0x30, "after EOI: PPR %x, expected 30", lr(L_PPR));
-	lw(L_TPR, 0);
+	CHECK(!lapic_bit(L_ISR, V_TIMER) && !lapic_bit(L_IRR, V_TIMER),
+	      "after EOI: ISR/IRR bit set");
+	CHECK((lapic_rd(L_PPR) & 0xFF) == 0x30, "after EOI: PPR %x, expected 30", lapic_rd(L_PPR));
+	lapic_wr(L_TPR, 0);
 	say("TPR: held in IRR at the vector's class, delivered below it");
 }
 
 static int icr_idle(void)
 {
 	for (int i = 0; i < 100000; i++) {
-		if (!(lr(L_ICRLO) & (1u << 12)))
+		if (!(lapic_rd(L_ICRLO) & (1u << 12)))
 			return 1;
 	}
 	return 0;
@@ -408,34 +396,36 @@ static int icr_idle(void)
 
 static void self_ipi(void)
 {
-	lw(L_ICRHI, 0);
-	lw(L_ICRLO, (1u << 18) | V_IPI4); /* fixed, shorthand self */
+	lapic_wr(L_ICRHI, 0);
+	lapic_wr(L_ICRLO, (1u << 18) | V_IPI4); /* fixed, shorthand self */
 	CHECK(wait_count(&hits[V_IPI4], 1, 100), "self-IPI (shorthand) not delivered");
 	CHECK(icr_idle(), "ICR delivery status stays busy");
 	CHECK(isr_seen[V_IPI4], "self-IPI: ISR bit clear in the handler");
-	lw(L_ICRHI, lapic_id << 24);
-	lw(L_ICRLO, V_IPI4B); /* fixed, physical, no shorthand, to our ID */
+	lapic_wr(L_ICRHI, lapic_id << 24);
+	lapic_wr(L_ICRLO, V_IPI4B); /* fixed, physical, no shorthand, to our ID */
 	CHECK(wait_count(&hits[V_IPI4B], 1, 100), "IPI to own APIC ID not delivered");
 	CHECK(icr_idle(), "ICR delivery status stays busy");
 	CHECK(hits[V_IPI4] == 1 && hits[V_IPI4B] == 1, "IPIs delivered more than once");
 
 	/* Class 5 in service (no EOI): class 4 waits, class 6 nests. */
 	hold_eoi[V_IPI5] = 1;
-	lw(L_ICRHI, 0);
-	lw(L_ICRLO, (1u << 18) | V_IPI5);
+	lapic_wr(L_ICRHI, 0);
+	lapic_wr(L_ICRLO, (1u << 18) | V_IPI5);
 	CHECK(wait_count(&hits[V_IPI5], 1, 100), "self-IPI 52 not delivered");
-	CHECK(vbit(L_ISR, V_IPI5), "vector 52 not in service without EOI");
-	CHECK((lr(L_PPR) & 0xF0) == 0x50, "PPR %x with vector 52 in service", lr(L_PPR));
-	lw(L_ICRLO, (1u << 18) | V_IPI4);
+	CHECK(lapic_bit(L_ISR, V_IPI5), "vector 52 not in service without EOI");
+	CHECK((lapic_rd(L_PPR) & 0xF0) == 0x50, "PPR %x with vector 52 in service",
+	      lapic_rd(L_PPR));
+	lapic_wr(L_ICRLO, (1u << 18) | V_IPI4);
 	CHECK(wait_irr(V_IPI4, 100), "class-4 IPI not pending in IRR");
 	delay_ms(5);
 	CHECK(hits[V_IPI4] == 1, "class-4 IPI delivered while class 5 is in service");
-	lw(L_ICRLO, (1u << 18) | V_IPI6);
+	lapic_wr(L_ICRLO, (1u << 18) | V_IPI6);
 	CHECK(wait_count(&hits[V_IPI6], 1, 100), "class-6 IPI not delivered over class 5");
-	CHECK(hits[V_IPI4] == 1 && vbit(L_ISR, V_IPI5), "class-6 handler's EOI ended vector 52");
+	CHECK(hits[V_IPI4] == 1 && lapic_bit(L_ISR, V_IPI5),
+	      "class-6 handler's EOI ended vector 52");
 	eoi(); /* ends vector 52: the class-4 IPI goes in */
 	CHECK(wait_count(&hits[V_IPI4], 2, 100), "class-4 IPI not delivered after the EOI");
-	CHECK(!vbit(L_ISR, V_IPI5) && !vbit(L_ISR, V_IPI4), "ISR bits left set");
+	CHECK(!lapic_bit(L_ISR, V_IPI5) && !lapic_bit(L_ISR, V_IPI4), "ISR bits left set");
 	hold_eoi[V_IPI5] = 0;
 	say("self-IPI: shorthand and own ID; class 4 waits behind class 5, class 6 nests");
 }
@@ -466,7 +456,7 @@ static void ioapic_pit(void)
 	unsigned n = hits[V_PIT];
 	delay_ms(20);
 	CHECK(hits[V_PIT] == n, "PIT: %u interrupts through a masked entry", hits[V_PIT] - n);
-	CHECK(!vbit(L_IRR, V_PIT) && !vbit(L_ISR, V_PIT), "PIT vector left in IRR/ISR");
+	CHECK(!lapic_bit(L_IRR, V_PIT) && !lapic_bit(L_ISR, V_PIT), "PIT vector left in IRR/ISR");
 	say("IOAPIC pin 2 (PIT): %u interrupts at vector %x, none when masked", n, V_PIT);
 }
 
@@ -498,11 +488,11 @@ static void ioapic_rtc(void)
 	CHECK(tmr_seen[V_RTCL] && isr_seen[V_RTCL], "RTC level: TMR %u ISR %u in the handler",
 	      tmr_seen[V_RTCL], isr_seen[V_RTCL]);
 	CHECK(e & RE_REMOTEIRR, "RTC level: Remote IRR clear before the EOI (entry %x)", e);
-	CHECK(vbit(L_ISR, V_RTCL), "RTC level: ISR bit clear before the EOI");
+	CHECK(lapic_bit(L_ISR, V_RTCL), "RTC level: ISR bit clear before the EOI");
 	eoi();
 	e = ior(0x10 + 2 * 8);
 	CHECK(!(e & RE_REMOTEIRR), "RTC level: Remote IRR set after the EOI (entry %x)", e);
-	CHECK(!vbit(L_ISR, V_RTCL), "RTC level: ISR bit set after the EOI");
+	CHECK(!lapic_bit(L_ISR, V_RTCL), "RTC level: ISR bit set after the EOI");
 	delay_ms(10);
 	CHECK(hits[V_RTCL] == 2, "RTC level: %u interrupts, expected 2", hits[V_RTCL]);
 	iow(0x10 + 2 * 8, RE_MASK | V_RTCL);
@@ -532,6 +522,6 @@ void guest_main(const char *cmdline)
 	self_ipi();
 	ioapic_pit();
 	ioapic_rtc();
-	lw(L_TIMER, LVT_MASK | V_TIMER);
+	lapic_wr(L_TIMER, LVT_MASK | V_TIMER);
 	say("spurious-vector interrupts: %u", spurious);
 }

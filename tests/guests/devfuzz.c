@@ -61,28 +61,9 @@ const char guest_name[] = "devfuzz";
 
 static int vmm; /* the `vmm` flag: hold the VMM to its documented answers */
 
-/* ---- the generator: xorshift64*, seeded through splitmix64 (as ptchaos) */
-static uint64_t rng;
-
-static void seed_rng(uint64_t s)
-{
-	uint64_t z = s + 0x9E3779B97F4A7C15ull;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	rng = (z ^ (z >> 31)) | 1;
-}
-
-static uint64_t rnd64(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545F4914F6CDD1Dull;
-}
-
 static uint32_t rnd32(void)
 {
-	return (uint32_t)(rnd64() >> 32);
+	return (uint32_t)(rng_next() >> 32);
 }
 
 /* A number below n (32-bit arithmetic only, no libgcc). */
@@ -102,26 +83,11 @@ static void delay_ms(unsigned ms)
 /* ---- the disks' format: sector k, record i = "T sec KKKKKK II\n" */
 static uint8_t *const want = (uint8_t *)0x9F0000;
 
-static void fill(uint8_t *p, char t, uint32_t k)
-{
-	for (int i = 0; i < 32; i++, p += 16) {
-		uint32_t n = k;
-		p[0] = (uint8_t)t;
-		memcpy(p + 1, " sec ", 5);
-		for (int d = 11; d >= 6; d--, n /= 10)
-			p[d] = (uint8_t)('0' + n % 10);
-		p[12] = ' ';
-		p[13] = (uint8_t)('0' + i / 10);
-		p[14] = (uint8_t)('0' + i % 10);
-		p[15] = '\n';
-	}
-}
-
 /* 1 if the n sectors at b are sectors lba.. of a disk with tag t. */
 static int same(const uint8_t *b, char t, uint32_t lba, uint32_t n)
 {
 	for (uint32_t s = 0; s < n; s++, b += 512) {
-		fill(want, t, lba + s);
+		disk_sector(want, t, lba + s);
 		for (int i = 0; i < 512; i++)
 			if (b[i] != want[i])
 				return 0;
@@ -565,8 +531,8 @@ static void a_end_in(void)
 static void a_end_out(void)
 {
 	std_setup();
-	fill(data, 'Z', VSECTORS - 1);
-	fill(data + 512, 'Z', VSECTORS);
+	disk_sector(data, 'Z', VSECTORS - 1);
+	disk_sector(data + 512, 'Z', VSECTORS);
 	vio_submit(vio_chain(0, T_OUT, VSECTORS - 1, DATA, 1024));
 }
 static void a_big_in(void)
@@ -1280,7 +1246,7 @@ static unsigned ide_drain(unsigned max, int write)
 		if (!ok || !(s & ST_DRQ))
 			break;
 		if (write) {
-			fill(ibuf, 'Z', n);
+			disk_sector(ibuf, 'Z', n);
 			pio_out(ibuf, 256);
 		} else {
 			pio_in(ibuf, 256);
@@ -1370,7 +1336,7 @@ static void ide_abandon(void)
 		      "ide: registers not taken by an idle device");
 		ide_writes++;
 		ide_wait(ST_BSY, ST_DRQ, 100, &ok);
-		fill(ibuf, 'Z', 1004);
+		disk_sector(ibuf, 'Z', 1004);
 		pio_out(ibuf, 384); /* a sector and a half (or half a block) */
 		if (i == 0)
 			outb(P_CMD, 0xEC);
@@ -1413,7 +1379,7 @@ static void ide_data_port(void)
 	say("ide: READ SECTORS %u+2 by 32-bit data port reads: data right", k);
 
 	/* 32-bit writes to 1020, read back by 16-bit reads. */
-	fill(ibuf, 'q', 1020);
+	disk_sector(ibuf, 'q', 1020);
 	CHECK(ide_write_cmd(1020, 1, 0x30, 0), "ide: registers not taken by an idle device");
 	ide_writes++;
 	ide_wait(ST_BSY, ST_DRQ, 2000, &ok);
@@ -1425,7 +1391,7 @@ static void ide_data_port(void)
 	ide_lba28(1020, 1, 0x20);
 	ide_wait(ST_BSY, ST_DRQ, 2000, &ok);
 	pio_in(ibuf, 256);
-	fill(want + 4096, 'q', 1020);
+	disk_sector(want + 4096, 'q', 1020);
 	int bad = 0;
 	for (int i = 0; i < 512; i++)
 		bad += ibuf[i] != want[4096 + i];
@@ -1543,7 +1509,6 @@ static void phase_ide(void)
  * Phase 3: local APIC and IOAPIC (Intel SDM vol. 3A ch. 11; 82093AA)
  * =================================================================== */
 
-#define LAPIC	0xFEE00000u
 #define IOAPIC	0xFEC00000u
 #define L_ID	0x020
 #define L_TPR	0x080
@@ -1576,21 +1541,6 @@ static uint32_t apic_id;    /* our APIC ID (bits 31:24 of the ID register) */
 static uint32_t ioapic_id0; /* IOAPIC register 0 as found */
 static volatile unsigned hits[256], nints, storm;
 
-static uint32_t lr(uint32_t reg)
-{
-	return mmio_read32(LAPIC + reg);
-}
-
-static void lw(uint32_t reg, uint32_t v)
-{
-	mmio_write32(LAPIC + reg, v);
-}
-
-static int vbit(uint32_t base, uint32_t v)
-{
-	return (lr(base + 0x10 * (v / 32)) >> (v % 32)) & 1;
-}
-
 static uint32_t ior(uint32_t idx)
 {
 	mmio_write32(IOAPIC, idx);
@@ -1611,9 +1561,9 @@ static void apic_quiet(void)
 		iow(0x11 + 2 * pin, 0);
 	}
 	for (uint32_t r = L_TIMER; r <= L_ERROR; r += 0x10)
-		lw(r, LVT_MASK);
-	lw(L_CMCI, LVT_MASK);
-	lw(L_TINIT, 0);
+		lapic_wr(r, LVT_MASK);
+	lapic_wr(L_CMCI, LVT_MASK);
+	lapic_wr(L_TINIT, 0);
 }
 
 /* Every vector 32-255: count, EOI if it is in service (not for the
@@ -1622,8 +1572,8 @@ static void any_irq(uint32_t v)
 {
 	hits[v]++;
 	nints++;
-	if (vbit(L_ISR, v))
-		lw(L_EOI, 0);
+	if (lapic_bit(L_ISR, v))
+		lapic_wr(L_EOI, 0);
 	if (++storm == STORM_MAX)
 		apic_quiet();
 }
@@ -1641,10 +1591,10 @@ static void window(unsigned ms)
 	for (int i = 0; i < 300; i++) {
 		int any = 0;
 		for (uint32_t w = 0; w < 8; w++)
-			any |= lr(L_ISR + 0x10 * w) != 0;
+			any |= lapic_rd(L_ISR + 0x10 * w) != 0;
 		if (!any)
 			break;
-		lw(L_EOI, 0);
+		lapic_wr(L_EOI, 0);
 	}
 }
 
@@ -1659,13 +1609,13 @@ static int bad_vec(uint32_t v)
 /* A physical destination no APIC has: 0x7F unless that is ours now. */
 static uint32_t nobody(void)
 {
-	return (lr(L_ID) >> 24) == 0x7F ? 0x7E : 0x7F;
+	return (lapic_rd(L_ID) >> 24) == 0x7F ? 0x7E : 0x7F;
 }
 
 static void icr_wait_idle(void)
 {
 	unsigned t0 = pit_poll();
-	while ((lr(L_ICRLO) & ICR_PENDING) && pit_poll() - t0 < 10)
+	while ((lapic_rd(L_ICRLO) & ICR_PENDING) && pit_poll() - t0 < 10)
 		;
 }
 
@@ -1674,8 +1624,8 @@ static void icr_wait_idle(void)
 static void icr_nobody(uint32_t lo)
 {
 	lo &= ~((3u << 18) | RTE_LOGICAL);
-	lw(L_ICRHI, nobody() << 24);
-	lw(L_ICRLO, lo);
+	lapic_wr(L_ICRHI, nobody() << 24);
+	lapic_wr(L_ICRLO, lo);
 	icr_wait_idle();
 }
 
@@ -1711,29 +1661,29 @@ static void lapic_random(unsigned rounds)
 			if (reg == L_ICRLO)
 				icr_nobody(v);
 			else if (reg == L_CMCI || (reg >= L_TIMER && reg <= L_ERROR))
-				lw(reg, lvt_safe(reg, v));
+				lapic_wr(reg, lvt_safe(reg, v));
 			else if (reg == L_SVR) /* the spurious vector is delivered too */
-				lw(reg, bad_vec(v) ? v | 0xFF : v);
+				lapic_wr(reg, bad_vec(v) ? v | 0xFF : v);
 			else
-				lw(reg, v);
+				lapic_wr(reg, v);
 			if (rnd(8) == 0)
-				(void)lr(rnd(0x40) * 0x10);
+				(void)lapic_rd(rnd(0x40) * 0x10);
 		}
 		for (int i = 0; i < 16; i++) {
 			uint32_t size = 1u << rnd(3), off = (rnd(0x1000) & ~(size - 1));
 			if ((off >= 0x2F0 && off < 0x380) || (off < 0x10 && !vmm))
 				continue; /* ICR and LVT slots only as whole registers */
-			uint32_t a = LAPIC + off, v = rnd32();
+			uint32_t a = LAPIC_BASE + off, v = rnd32();
 			if (size == 1)
 				*(volatile uint8_t *)a = (uint8_t)v;
 			else if (size == 2)
 				*(volatile uint16_t *)a = (uint16_t)v;
 			else
 				*(volatile uint32_t *)a = v;
-			(void)*(volatile uint32_t *)(LAPIC + (rnd(0x400) & ~3u));
+			(void)*(volatile uint32_t *)(LAPIC_BASE + (rnd(0x400) & ~3u));
 		}
-		if (!(lr(L_SVR) & 0x100))
-			lw(L_SVR, 0x1FF); /* software-enabled for the window */
+		if (!(lapic_rd(L_SVR) & 0x100))
+			lapic_wr(L_SVR, 0x1FF); /* software-enabled for the window */
 		window(2);
 	}
 }
@@ -1743,18 +1693,18 @@ static void lapic_random(unsigned rounds)
  * nothing in service. */
 static void lapic_restore(void)
 {
-	lw(L_SVR, 0x1FF);
-	lw(L_ID, apic_id << 24);
-	lw(L_TPR, 0);
-	lw(L_LDR, 0);
-	lw(L_DFR, 0xFFFFFFFFu);
+	lapic_wr(L_SVR, 0x1FF);
+	lapic_wr(L_ID, apic_id << 24);
+	lapic_wr(L_TPR, 0);
+	lapic_wr(L_LDR, 0);
+	lapic_wr(L_DFR, 0xFFFFFFFFu);
 	for (uint32_t r = L_TIMER; r <= L_ERROR; r += 0x10)
-		lw(r, LVT_MASK);
-	lw(L_CMCI, LVT_MASK);
-	lw(L_TINIT, 0);
-	lw(L_TDIV, 0x3);
-	lw(L_ESR, 0);
-	lw(L_ESR, 0);
+		lapic_wr(r, LVT_MASK);
+	lapic_wr(L_CMCI, LVT_MASK);
+	lapic_wr(L_TINIT, 0);
+	lapic_wr(L_TDIV, 0x3);
+	lapic_wr(L_ESR, 0);
+	lapic_wr(L_ESR, 0);
 	window(5);
 }
 
@@ -1779,8 +1729,8 @@ static void icr_all(void)
 						vec = 0x81;
 					lo = vec | sh << 18;
 					unsigned before = hits[vec];
-					lw(L_ICRHI, 0);
-					lw(L_ICRLO, lo);
+					lapic_wr(L_ICRHI, 0);
+					lapic_wr(L_ICRLO, lo);
 					icr_wait_idle();
 					window(2);
 					CHECK(hits[vec] > before,
@@ -1791,8 +1741,8 @@ static void icr_all(void)
 				} else if (sh == 3) {
 					if (mode == 5 || mode == 6)
 						continue;
-					lw(L_ICRHI, rnd32());
-					lw(L_ICRLO, lo | 3u << 18);
+					lapic_wr(L_ICRHI, rnd32());
+					lapic_wr(L_ICRLO, lo | 3u << 18);
 					icr_wait_idle();
 					nowhere++;
 				} else if (mode == 5 || mode == 6 || rnd(2)) {
@@ -1800,9 +1750,9 @@ static void icr_all(void)
 					nowhere++;
 				} else {
 					/* Logical: LDR is 0, so no APIC matches. */
-					lw(L_LDR, 0);
-					lw(L_ICRHI, (rnd(255) + 1) << 24);
-					lw(L_ICRLO, (lo & ~(3u << 18)) | RTE_LOGICAL);
+					lapic_wr(L_LDR, 0);
+					lapic_wr(L_ICRHI, (rnd(255) + 1) << 24);
+					lapic_wr(L_ICRLO, (lo & ~(3u << 18)) | RTE_LOGICAL);
 					icr_wait_idle();
 					nowhere++;
 				}
@@ -1810,10 +1760,10 @@ static void icr_all(void)
 		}
 	}
 	/* A fixed IPI with an illegal vector: the sender logs it (SDM 11.5.3). */
-	lw(L_ESR, 0);
+	lapic_wr(L_ESR, 0);
 	icr_nobody(0x05);
-	lw(L_ESR, 0);
-	uint32_t esr = lr(L_ESR);
+	lapic_wr(L_ESR, 0);
+	uint32_t esr = lapic_rd(L_ESR);
 	say("apic: %u IPIs to nobody, %u self IPIs; ESR %x after an IPI of vector 5", nowhere, self,
 	    esr);
 	if (vmm)
@@ -1836,64 +1786,65 @@ static void timer_extremes(void)
 {
 	static const uint32_t div[] = { 0, 1, 2, 3, 8, 9, 0xA, 0xB, 0xFFFFFFFFu, 0xF4 };
 	for (unsigned i = 0; i < sizeof(div) / sizeof(div[0]); i++) {
-		lw(L_TDIV, div[i]);
-		CHECK((lr(L_TDIV) & 0xB) == (div[i] & 0xB), "apic: divide %x reads back %x", div[i],
-		      lr(L_TDIV));
+		lapic_wr(L_TDIV, div[i]);
+		CHECK((lapic_rd(L_TDIV) & 0xB) == (div[i] & 0xB), "apic: divide %x reads back %x",
+		      div[i], lapic_rd(L_TDIV));
 	}
-	lw(L_TDIV, 0xB); /* divide by 1 */
+	lapic_wr(L_TDIV, 0xB); /* divide by 1 */
 	unsigned before = hits[0x41];
-	lw(L_TIMER, 0x41);
-	lw(L_TINIT, 1);
+	lapic_wr(L_TIMER, 0x41);
+	lapic_wr(L_TINIT, 1);
 	window(20);
 	CHECK(hits[0x41] == before + 1, "apic: one-shot count 1: %u interrupts",
 	      hits[0x41] - before);
-	lw(L_TDIV, 0xA); /* divide by 128 */
-	lw(L_TINIT, 0xFFFFFFFFu);
-	uint32_t c1 = lr(L_TCUR);
+	lapic_wr(L_TDIV, 0xA); /* divide by 128 */
+	lapic_wr(L_TINIT, 0xFFFFFFFFu);
+	uint32_t c1 = lapic_rd(L_TCUR);
 	delay_ms(2);
-	uint32_t c2 = lr(L_TCUR);
+	uint32_t c2 = lapic_rd(L_TCUR);
 	CHECK(c1 && c2 < c1, "apic: one-shot 0xFFFFFFFF: current count %x then %x", c1, c2);
-	lw(L_TINIT, 0);
-	CHECK(lr(L_TCUR) == 0, "apic: current count %x after initial count 0", lr(L_TCUR));
-	lw(L_TIMER, LVT_PERIODIC | 0x41);
-	lw(L_TDIV, 0xB);
-	lw(L_TINIT, 0xFFFFFFFFu);
-	c1 = lr(L_TCUR);
+	lapic_wr(L_TINIT, 0);
+	CHECK(lapic_rd(L_TCUR) == 0, "apic: current count %x after initial count 0",
+	      lapic_rd(L_TCUR));
+	lapic_wr(L_TIMER, LVT_PERIODIC | 0x41);
+	lapic_wr(L_TDIV, 0xB);
+	lapic_wr(L_TINIT, 0xFFFFFFFFu);
+	c1 = lapic_rd(L_TCUR);
 	delay_ms(2);
-	c2 = lr(L_TCUR);
+	c2 = lapic_rd(L_TCUR);
 	CHECK(c1 && c2 < c1, "apic: periodic 0xFFFFFFFF: current count %x then %x", c1, c2);
-	lw(L_TINIT, 0);
+	lapic_wr(L_TINIT, 0);
 	if (vmm) {
 		/* Periodic with count 1 at divide 1: the VMM coalesces; the
 		 * guest must go on. (Bare QEMU 7.2 may drown in it.) */
 		before = hits[0x41];
-		lw(L_TINIT, 1);
+		lapic_wr(L_TINIT, 1);
 		window(20);
-		lw(L_TINIT, 0);
+		lapic_wr(L_TINIT, 0);
 		window(2);
 		say("apic: periodic count 1: %u interrupts in 20 ms", hits[0x41] - before);
 		CHECK(hits[0x41] > before, "apic: periodic count 1: no interrupt");
 	}
-	lw(L_TIMER, LVT_MASK);
+	lapic_wr(L_TIMER, LVT_MASK);
 
 	/* Vector 3 in the timer LVT: illegal (SDM 11.5.2): the APIC logs
 	 * it and delivers nothing; bare QEMU 7.2 delivers it. Taken inside
 	 * catch_exception, where a vector below 32 ends the window. */
-	lw(L_ESR, 0);
-	lw(L_TIMER, 0x03);
-	lw(L_TINIT, 1);
+	lapic_wr(L_ESR, 0);
+	lapic_wr(L_TIMER, 0x03);
+	lapic_wr(L_TINIT, 1);
 	delay_ms(2);
-	int in_irr = vbit(L_IRR, 3);
+	int in_irr = lapic_bit(L_IRR, 3);
 	unsigned caught = 0, ms = 5;
 	for (int i = 0; i < 4; i++) {
 		if (!catch_exception(sti_spin, &ms))
 			break;
 		caught++;
-		lw(L_EOI, 0);
+		lapic_wr(L_EOI, 0);
 	}
-	lw(L_ESR, 0);
-	uint32_t esr = lr(L_ESR);
-	lw(L_TIMER, LVT_MASK);
+	lapic_wr(L_ESR, 0);
+	uint32_t esr = lapic_rd(L_ESR);
+	lapic_wr(L_TIMER, LVT_MASK);
 	say("apic: timer with vector 3: IRR %u, delivered %u times, ESR %x", in_irr, caught, esr);
 	if (vmm)
 		CHECK(!in_irr && !caught && (esr & (1u << 6)),
@@ -1998,7 +1949,7 @@ static void phase_apic(void)
 	}
 	for (uint32_t v = 32; v < 256; v++)
 		set_irq_handler(v, any_irq);
-	apic_id = lr(L_ID) >> 24;
+	apic_id = lapic_rd(L_ID) >> 24;
 	ioapic_id0 = ior(0);
 	uint32_t ver = ior(1);
 	int have_ioapic = ver != 0xFFFFFFFFu && (ver & 0xFF) >= 0x10;
@@ -2021,9 +1972,9 @@ static void phase_apic(void)
 	/* The sane configuration works: a one-shot timer, a self IPI, the
 	 * PIT through IOAPIC pin 2. */
 	unsigned before = hits[0x40], n0 = nints;
-	lw(L_TDIV, 0x3);
-	lw(L_TIMER, 0x40);
-	lw(L_TINIT, 100000);
+	lapic_wr(L_TDIV, 0x3);
+	lapic_wr(L_TIMER, 0x40);
+	lapic_wr(L_TINIT, 100000);
 	unsigned t0 = pit_poll();
 	sti();
 	while (hits[0x40] == before && pit_poll() - t0 < 2000)
@@ -2032,12 +1983,12 @@ static void phase_apic(void)
 	CHECK(hits[0x40] == before + 1, "apic: one-shot timer after the attacks: %u interrupts",
 	      hits[0x40] - before);
 	window(20);
-	CHECK(hits[0x40] == before + 1 && lr(L_TCUR) == 0,
+	CHECK(hits[0x40] == before + 1 && lapic_rd(L_TCUR) == 0,
 	      "apic: one-shot timer: %u interrupts, current count %u", hits[0x40] - before,
-	      lr(L_TCUR));
+	      lapic_rd(L_TCUR));
 	before = hits[0x61];
-	lw(L_ICRHI, 0);
-	lw(L_ICRLO, 0x61 | 1u << 18);
+	lapic_wr(L_ICRHI, 0);
+	lapic_wr(L_ICRLO, 0x61 | 1u << 18);
 	window(5);
 	CHECK(hits[0x61] == before + 1, "apic: self IPI after the attacks: %u",
 	      hits[0x61] - before);
@@ -2116,7 +2067,7 @@ void guest_main(const char *cmdline)
 	const char *v;
 	uint32_t seed = (v = cmdline_value(cmdline, "seed=")) ? (uint32_t)parse_uint(v) : 1;
 	vmm = (v = cmdline_value(cmdline, "vmm")) && (*v == 0 || *v == ' ');
-	seed_rng(seed);
+	rng_seed(seed);
 	const uint32_t *mbi = (const uint32_t *)multiboot_info;
 	CHECK(mbi[0] & 1, "no memory information from the loader (flags %x)", mbi[0]);
 	ram_top = (mbi[2] + 1024) * 1024;

@@ -74,26 +74,10 @@ static void irq14(uint32_t v)
 	pic_eoi(14);
 }
 
-/* Sector k with tag t (the harness writes the same bytes). */
-static void fill(uint8_t *p, char t, uint32_t k)
-{
-	for (int i = 0; i < 32; i++, p += 16) {
-		uint32_t n = k;
-		p[0] = (uint8_t)t;
-		memcpy(p + 1, " sec ", 5);
-		for (int d = 11; d >= 6; d--, n /= 10)
-			p[d] = (uint8_t)('0' + n % 10);
-		p[12] = ' ';
-		p[13] = (uint8_t)('0' + i / 10);
-		p[14] = (uint8_t)('0' + i % 10);
-		p[15] = '\n';
-	}
-}
-
 static void expect(const char *what, char t, uint32_t lba, uint32_t n)
 {
 	for (uint32_t s = 0; s < n; s++) {
-		fill(want, t, lba + s);
+		disk_sector(want, t, lba + s);
 		const uint8_t *b = buf + 512 * s;
 		for (int i = 0; i < 512; i++) {
 			if (b[i] != want[i])
@@ -379,11 +363,11 @@ void guest_main(const char *cmdline)
 	read_polled();
 
 	for (uint32_t s = 0; s < 4; s++)
-		fill(buf + 512 * s, 'w', 100 + s);
+		disk_sector(buf + 512 * s, 'w', 100 + s);
 	lba28(0, 100, 4, 0x30);
 	data_out(4, 1, "WRITE SECTORS master 100-103");
 	for (uint32_t s = 0; s < 2; s++)
-		fill(buf + 512 * s, 'x', 5 + s);
+		disk_sector(buf + 512 * s, 'x', 5 + s);
 	lba28(1, 5, 2, 0x30);
 	data_out(2, 1, "WRITE SECTORS slave 5-6");
 	memset(buf, 0, 4 * 512);
@@ -412,7 +396,7 @@ void guest_main(const char *cmdline)
 	data_in(10, MULT, "READ MULTIPLE 40-49");
 	expect("READ MULTIPLE", 'M', 40, 10);
 	for (uint32_t s = 0; s < 12; s++)
-		fill(buf + 512 * s, 'm', 200 + s);
+		disk_sector(buf + 512 * s, 'm', 200 + s);
 	lba28(0, 200, 12, 0xC5);
 	data_out(12, MULT, "WRITE MULTIPLE 200-211");
 	memset(buf, 0, 12 * 512);

@@ -63,29 +63,10 @@ const char guest_name[] = "ptchaos";
 #define ADDR_MASK     0x000FFFFFFFFFF000ull
 #define MAX_TABLES    150
 
-/* ---- the generator: xorshift64*, seeded through splitmix64 */
-static uint64_t rng;
-
-static void seed_rng(uint64_t s)
-{
-	uint64_t z = s + 0x9E3779B97F4A7C15ull;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	rng = (z ^ (z >> 31)) | 1;
-}
-
-static uint64_t rnd64(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545F4914F6CDD1Dull;
-}
-
 /* A number below n (n < 2^32; 32-bit arithmetic only, no libgcc). */
 static uint32_t rnd(uint32_t n)
 {
-	return (uint32_t)(rnd64() >> 32) % n;
+	return (uint32_t)(rng_next() >> 32) % n;
 }
 
 static int chance(uint32_t percent)
@@ -174,10 +155,10 @@ static uint64_t random_entry(int level)
 						 0xB8000u,    0xFED00000u, 0xFFFFF000u };
 		a = mmio[rnd(6)];
 	} else if (r < 94)
-		a = (uint32_t)rnd64() & ~0xFFFu;
+		a = (uint32_t)rng_next() & ~0xFFFu;
 	else
-		a = rnd64() & ADDR_MASK;
-	uint64_t e = a | (rnd64() & 0xFFF);
+		a = rng_next() & ADDR_MASK;
+	uint64_t e = a | (rng_next() & 0xFFF);
 	if (level > 1 && level < 4 && chance(70))
 		e &= ~PTE_PS;
 	if (level == 1 || chance(70))
@@ -189,7 +170,7 @@ static uint64_t random_entry(int level)
 	if (chance(25))
 		e |= PTE_NX;
 	if (chance(10))
-		e |= rnd64() & 0x7FF0000000000000ull; /* ignored bits (reserved in PAE) */
+		e |= rng_next() & 0x7FF0000000000000ull; /* ignored bits (reserved in PAE) */
 	return e;
 }
 
@@ -348,7 +329,7 @@ static void rewrite(uint32_t crit)
 	uint64_t v = random_entry(t->level);
 	write_entry(&t->t[i], v);
 	st.rewrites++;
-	uint64_t va = canonical(t->base + i * span(t->level) + (rnd64() & (span(t->level) - 1)));
+	uint64_t va = canonical(t->base + i * span(t->level) + (rng_next() & (span(t->level) - 1)));
 	if (levels == 3)
 		va &= 0xFFFFFFFFu;
 	uint32_t r = rnd(100);
@@ -411,9 +392,9 @@ static uint64_t random_va(void)
 		unsigned scan = chance(60) ? entries_of(t) : 0;
 		for (unsigned k = 0; k < scan && !(t->t[i] & PTE_P); k++)
 			i = (i + 1) % entries_of(t);
-		va = t->base + i * span(t->level) + (rnd64() & (span(t->level) - 1));
+		va = t->base + i * span(t->level) + (rng_next() & (span(t->level) - 1));
 	} else {
-		va = rnd64();
+		va = rng_next();
 	}
 	return levels == 3 ? va & 0xFFFFFFFFu : (chance(95) ? canonical(va) : va);
 }
@@ -541,14 +522,14 @@ static uint64_t mmio_addr(int high)
 	if (r < 70)
 		return mem_top + rnd(16u << 20);
 	if (r < 100)
-		return (uint32_t)rnd64();
-	return (1ull << 32) + (rnd64() & 0x3FFFFFFFull);
+		return (uint32_t)rng_next();
+	return (1ull << 32) + (rng_next() & 0x3FFFFFFFull);
 }
 
 static void mmio_phase(unsigned n, int high)
 {
 	for (unsigned k = 0; k < n; k++) {
-		struct access2 a = { mmio_addr(high), rnd64(), 1u << rnd(3), chance(60) };
+		struct access2 a = { mmio_addr(high), rng_next(), 1u << rnd(3), chance(60) };
 		if (high)
 			a.size = 8;
 		/* Never the image or the tables through RAM: low RAM goes to
@@ -589,7 +570,7 @@ static void port_phase(unsigned n)
 			     : r < 70 ? (uint16_t)rnd(0x400)
 				      : (uint16_t)rnd(0x10000);
 		unsigned size = 1u << rnd(3);
-		uint32_t v = (uint32_t)rnd64();
+		uint32_t v = (uint32_t)rng_next();
 		int write = chance(60);
 		st.ports++;
 		checks++;
@@ -647,7 +628,7 @@ void guest_main(const char *cmdline)
 	const uint32_t *mbi = (const uint32_t *)multiboot_info;
 	if (mbi[0] & 1)
 		mem_top = (mbi[2] + 1024) * 1024; /* mem_upper */
-	seed_rng(seed);
+	rng_seed(seed);
 	say("seed %u, rounds %u, crit %u/1000, io %u%s", seed, rounds, crit, io,
 	    lm ? "" : ", no long mode (PAE only)");
 

@@ -24,7 +24,6 @@
 
 const char guest_name[] = "smp";
 
-#define LAPIC	      0xFEE00000u
 #define IOAPIC	      0xFEC00000u
 #define MSR_APIC_BASE 0x1B
 
@@ -132,25 +131,15 @@ static volatile uint32_t inv2_done;	     /* [H] on the BSP */
 
 /* ---------------------------------------------------------------- LAPIC */
 
-static uint32_t lr(uint32_t reg)
-{
-	return mmio_read32(LAPIC + reg);
-}
-
-static void lw(uint32_t reg, uint32_t v)
-{
-	mmio_write32(LAPIC + reg, v);
-}
-
 static void eoi(void)
 {
-	lw(L_EOI, 0);
+	lapic_wr(L_EOI, 0);
 }
 
 /* This CPU's index (0 = BSP), from its LAPIC ID. */
 static unsigned self(void)
 {
-	return cpu_of_id[lr(L_ID) >> 24];
+	return cpu_of_id[lapic_rd(L_ID) >> 24];
 }
 
 /* One ICR write (high then low) with interrupts off, so that a handler
@@ -159,12 +148,12 @@ static void ipi(uint32_t dest, uint32_t low)
 {
 	uint32_t fl;
 	__asm__ volatile("pushfl; popl %0; cli" : "=r"(fl) : : "memory");
-	for (int i = 0; lr(L_ICRLO) & ICR_BUSY; i++) {
+	for (int i = 0; lapic_rd(L_ICRLO) & ICR_BUSY; i++) {
 		if (i == 1000000)
-			fail("ICR delivery status stays busy (ICR %x)", lr(L_ICRLO));
+			fail("ICR delivery status stays busy (ICR %x)", lapic_rd(L_ICRLO));
 	}
-	lw(L_ICRHI, dest << 24);
-	lw(L_ICRLO, low);
+	lapic_wr(L_ICRHI, dest << 24);
+	lapic_wr(L_ICRLO, low);
 	if (fl & 0x200)
 		sti();
 }
@@ -272,7 +261,7 @@ static void madt_cpus(void)
 	CHECK(madt, "no MADT (\"APIC\") in the %s", sdt_sig);
 	uint32_t len = rd32(madt + 4);
 	CHECK(sum8(madt, len) == 0, "MADT at %x: checksum wrong", madt);
-	CHECK(rd32(madt + 36) == LAPIC, "MADT local APIC address %x, expected fee00000",
+	CHECK(rd32(madt + 36) == LAPIC_BASE, "MADT local APIC address %x, expected fee00000",
 	      rd32(madt + 36));
 	unsigned ioapics = 0, disabled = 0, x2 = 0;
 	for (uint32_t p = madt + 44; p + 2 <= madt + len;) {
@@ -527,14 +516,14 @@ static __attribute__((noreturn)) void ap_main(void)
 	uint32_t esp;
 	__asm__ volatile("mov %%esp, %0" : "=r"(esp));
 	c->esp = esp;
-	c->id_seen = lr(L_ID) >> 24;
+	c->id_seen = lapic_rd(L_ID) >> 24;
 	c->base_lo = (uint32_t)rdmsr(MSR_APIC_BASE);
-	lw(L_SVR, 0x100 | V_SPUR);
-	c->svr = lr(L_SVR);
+	lapic_wr(L_SVR, 0x100 | V_SPUR);
+	c->svr = lapic_rd(L_SVR);
 	c->idt = idt_base();
-	lw(L_TPR, 0);
-	lw(L_DFR, 0xFFFFFFFFu); /* flat model */
-	lw(L_LDR, (1u << (c - cpus)) << 24);
+	lapic_wr(L_TPR, 0);
+	lapic_wr(L_DFR, 0xFFFFFFFFu); /* flat model */
+	lapic_wr(L_LDR, (1u << (c - cpus)) << 24);
 	paging_enable(shared_cr3, 0);
 	c->cr0 = read_cr0();
 	c->cr3 = read_cr3();
@@ -610,7 +599,7 @@ static void start_aps(void)
 			      c->apic_id);
 		CHECK(c->id_seen == c->apic_id && c->id_seen != bsp_id,
 		      "AP %u: LAPIC ID %u, sent to %u (BSP %u)", i, c->id_seen, c->apic_id, bsp_id);
-		CHECK((c->base_lo & 0xFFFFF900u) == (LAPIC | 0x800),
+		CHECK((c->base_lo & 0xFFFFF900u) == (LAPIC_BASE | 0x800),
 		      "AP %u: IA32_APIC_BASE %x (want base fee00000, enabled, BSP clear)", i,
 		      c->base_lo);
 		uint32_t lo = (uint32_t)ap_stacks[i];
@@ -686,8 +675,8 @@ static unsigned logical_sum(void)
 
 static void logical(void)
 {
-	lw(L_DFR, 0xFFFFFFFFu);
-	lw(L_LDR, 1u << 24);
+	lapic_wr(L_DFR, 0xFFFFFFFFu);
+	lapic_wr(L_LDR, 1u << 24);
 	for (unsigned i = 1; i < ncpus; i++) {
 		unsigned before = logical_sum();
 		uint32_t n = cpus[i].logical;
@@ -899,7 +888,8 @@ static void park(void)
 static void setup_paging(void)
 {
 	uint32_t *pd = ident32();
-	map32(pd, LAPIC, LAPIC, (uint32_t)(PTE_P | PTE_W) | 0x18, PTE_P | PTE_W); /* PCD PWT */
+	map32(pd, LAPIC_BASE, LAPIC_BASE, (uint32_t)(PTE_P | PTE_W) | 0x18,
+	      PTE_P | PTE_W); /* PCD PWT */
 	map32(pd, IOAPIC, IOAPIC, (uint32_t)(PTE_P | PTE_W) | 0x18, PTE_P | PTE_W);
 	pte_va = map32(pd, VA, FA, PTE_P | PTE_W, PTE_P | PTE_W);
 	pte_va2 = map32(pd, VA2, FD, PTE_P | PTE_W, PTE_P | PTE_W);
@@ -930,11 +920,11 @@ void guest_main(const char *cmdline)
 	}
 
 	uint64_t base = rdmsr(MSR_APIC_BASE);
-	CHECK((base & 0xFFFFFF900ull) == (LAPIC | 0x900),
+	CHECK((base & 0xFFFFFF900ull) == (LAPIC_BASE | 0x900),
 	      "BSP: IA32_APIC_BASE %llx (want base fee00000, enabled, BSP)", base);
-	bsp_id = lr(L_ID) >> 24;
-	lw(L_SVR, 0x100 | V_SPUR);
-	lw(L_TPR, 0);
+	bsp_id = lapic_rd(L_ID) >> 24;
+	lapic_wr(L_SVR, 0x100 | V_SPUR);
+	lapic_wr(L_TPR, 0);
 
 	madt_cpus();
 	if (ncpus < 2)

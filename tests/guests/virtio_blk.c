@@ -122,25 +122,10 @@ static void wr(uint32_t reg, uint32_t v)
 	mmio_write32(base + reg, v);
 }
 
-static void fill(uint8_t *p, char t, uint32_t k)
-{
-	for (int i = 0; i < 32; i++, p += 16) {
-		uint32_t n = k;
-		p[0] = (uint8_t)t;
-		memcpy(p + 1, " sec ", 5);
-		for (int d = 11; d >= 6; d--, n /= 10)
-			p[d] = (uint8_t)('0' + n % 10);
-		p[12] = ' ';
-		p[13] = (uint8_t)('0' + i / 10);
-		p[14] = (uint8_t)('0' + i % 10);
-		p[15] = '\n';
-	}
-}
-
 static void expect(const char *what, const uint8_t *b, char t, uint32_t lba, uint32_t n)
 {
 	for (uint32_t s = 0; s < n; s++, b += 512) {
-		fill(want, t, lba + s);
+		disk_sector(want, t, lba + s);
 		for (int i = 0; i < 512; i++) {
 			if (b[i] != want[i])
 				fail("%s: sector %u byte %u is %x, expected %x", what, lba + s, i,
@@ -309,8 +294,8 @@ void guest_main(const char *cmdline)
 		uint8_t *bufs[2] = { buf + 0x4000, buf + 0x6000 };
 		uint32_t lens[2] = { 3 * 512, 512 };
 		for (uint32_t s = 0; s < 3; s++)
-			fill(bufs[0] + 512 * s, 'v', 100 + s);
-		fill(bufs[1], 'v', 103);
+			disk_sector(bufs[0] + 512 * s, 'v', 100 + s);
+		disk_sector(bufs[1], 'v', 103);
 		st = request(T_OUT, 100, 2, bufs, lens, "OUT 100-103");
 		CHECK(st == ST_OK, "OUT 100-103: status %u", st);
 	}

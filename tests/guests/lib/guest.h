@@ -328,4 +328,19 @@ static inline void sti_hlt(void)
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
+/* ---- devlib.c: what the device guests share */
+#define LAPIC_BASE 0xFEE00000u
+/* A local APIC register (xAPIC MMIO, offset reg); lapic_bit: bit v of
+ * the 256-bit register group at base (ISR 0x100, TMR 0x180, IRR 0x200). */
+uint32_t lapic_rd(uint32_t reg);
+void lapic_wr(uint32_t reg, uint32_t v);
+int lapic_bit(uint32_t base, uint32_t v);
+/* Sector k of the disks the harness makes (tests/guests/disk.sh): 32
+ * records of 16 bytes, record i the text "T sec KKKKKK II\n", T = tag. */
+void disk_sector(uint8_t *p, char tag, uint32_t k);
+/* A seeded generator (xorshift64* through splitmix64): same seed, same
+ * numbers, on bare QEMU and under the VMM. */
+void rng_seed(uint64_t s);
+uint64_t rng_next(void);
+
 #endif
