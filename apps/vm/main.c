@@ -87,36 +87,32 @@ struct image {
 	const char *path;
 };
 
-static int img_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
+/* Move count sectors from sector between buf and the image: all of them,
+ * or -1. */
+static int img_io(struct image *im, uint64_t sector, char *buf, uint32_t count, bool write)
 {
-	struct image *im = ctx;
-	size_t n = (size_t)count * VDEV_SECTOR, got = 0;
-	while (got < n) {
-		ssize_t r = pread(im->fd, (char *)buf + got, n - got,
-				  (off_t)(sector * VDEV_SECTOR + got));
+	size_t n = (size_t)count * VDEV_SECTOR, done = 0;
+	while (done < n) {
+		off_t at = (off_t)(sector * VDEV_SECTOR + done);
+		ssize_t r = write ? pwrite(im->fd, buf + done, n - done, at)
+				  : pread(im->fd, buf + done, n - done, at);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return -1;
-		got += (size_t)r;
+		done += (size_t)r;
 	}
 	return 0;
 }
 
+static int img_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
+{
+	return img_io(ctx, sector, buf, count, false);
+}
+
 static int img_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
 {
-	struct image *im = ctx;
-	size_t n = (size_t)count * VDEV_SECTOR, put = 0;
-	while (put < n) {
-		ssize_t r = pwrite(im->fd, (const char *)buf + put, n - put,
-				   (off_t)(sector * VDEV_SECTOR + put));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		put += (size_t)r;
-	}
-	return 0;
+	return img_io(ctx, sector, (char *)buf, count, true);
 }
 
 static int img_flush(void *ctx)

@@ -95,6 +95,25 @@ static void e820(uint8_t *zp, unsigned *n, uint64_t base, uint64_t len, uint32_t
 	(*n)++;
 }
 
+/* What both entries share: CS = __BOOT_CS (0x10) with attributes code,
+ * DS = ES = SS = FS = GS = __BOOT_DS (0x18) flat 4 GiB data, an empty LDT,
+ * a busy TSS, interrupts off, RSI = the zero page. */
+static void boot_segs(struct vcpu *c, uint16_t code)
+{
+	struct vmcb_save *s = &c->st->vmcb.save;
+	const uint16_t data =
+		VMCB_ATTR_TYPE(0x3) | VMCB_ATTR_S | VMCB_ATTR_P | VMCB_ATTR_DB | VMCB_ATTR_G;
+	s->cs = (struct vmcb_seg){ 0x10, code, 0xffffffff, 0 };
+	struct vmcb_seg *segs[] = { &s->ds, &s->es, &s->ss, &s->fs, &s->gs };
+	for (unsigned i = 0; i < 5; i++)
+		*segs[i] = (struct vmcb_seg){ 0x18, data, 0xffffffff, 0 };
+	s->ldtr = (struct vmcb_seg){ 0, VMCB_ATTR_TYPE(2) | VMCB_ATTR_P, 0xffff, 0 };
+	s->tr = (struct vmcb_seg){ 0, VMCB_ATTR_TYPE(0xb) | VMCB_ATTR_P, 0xffff, 0 };
+	s->idtr.limit = 0xffff;
+	s->rflags = 2;
+	c->st->gpr[EXO_GPR_RSI] = ZERO_PAGE;
+}
+
 /* §"64-bit Boot Protocol": long mode on identity-mapped tables. */
 static int entry64(struct vm *vm, struct vcpu *c)
 {
@@ -112,20 +131,9 @@ static int entry64(struct vm *vm, struct vcpu *c)
 		pd[i] = (i << 21) | 0x83; /* present, writable, 2 MiB page */
 
 	struct vmcb_save *s = &c->st->vmcb.save;
-	const uint16_t code = VMCB_ATTR_TYPE(0xb) | VMCB_ATTR_S | VMCB_ATTR_P | VMCB_ATTR_L;
-	const uint16_t data =
-		VMCB_ATTR_TYPE(0x3) | VMCB_ATTR_S | VMCB_ATTR_P | VMCB_ATTR_DB | VMCB_ATTR_G;
-	s->cs = (struct vmcb_seg){ 0x10, code, 0xffffffff, 0 };
-	struct vmcb_seg *segs[] = { &s->ds, &s->es, &s->ss, &s->fs, &s->gs };
-	for (unsigned i = 0; i < 5; i++)
-		*segs[i] = (struct vmcb_seg){ 0x18, data, 0xffffffff, 0 };
-	s->ldtr = (struct vmcb_seg){ 0, VMCB_ATTR_TYPE(2) | VMCB_ATTR_P, 0xffff, 0 };
-	s->tr = (struct vmcb_seg){ 0, VMCB_ATTR_TYPE(0xb) | VMCB_ATTR_P, 0xffff, 0 };
+	boot_segs(c, VMCB_ATTR_TYPE(0xb) | VMCB_ATTR_S | VMCB_ATTR_P | VMCB_ATTR_L);
 	s->gdtr = (struct vmcb_seg){ 0, 0, sizeof(gdt) - 1, BOOT_GDT };
-	s->idtr.limit = 0xffff;
 	s->rip = KERNEL_BASE + 0x200;
-	s->rflags = 2;
-	c->st->gpr[EXO_GPR_RSI] = ZERO_PAGE;
 	c->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_PG;
 	c->cr3 = BOOT_PML4;
 	c->cr4 = X86_CR4_PAE;
@@ -216,20 +224,9 @@ int load_linux(struct vm *vm, struct vcpu *c, char *err, size_t errlen)
 
 	/* §"32-bit Boot Protocol". */
 	struct vmcb_save *s = &c->st->vmcb.save;
-	const uint16_t code =
-		VMCB_ATTR_TYPE(0xb) | VMCB_ATTR_S | VMCB_ATTR_P | VMCB_ATTR_DB | VMCB_ATTR_G;
-	const uint16_t data =
-		VMCB_ATTR_TYPE(0x3) | VMCB_ATTR_S | VMCB_ATTR_P | VMCB_ATTR_DB | VMCB_ATTR_G;
-	s->cs = (struct vmcb_seg){ 0x10, code, 0xffffffff, 0 };
-	struct vmcb_seg *segs[] = { &s->ds, &s->es, &s->ss, &s->fs, &s->gs };
-	for (unsigned i = 0; i < 5; i++)
-		*segs[i] = (struct vmcb_seg){ 0x18, data, 0xffffffff, 0 };
-	s->ldtr = (struct vmcb_seg){ 0, VMCB_ATTR_TYPE(2) | VMCB_ATTR_P, 0xffff, 0 };
-	s->tr = (struct vmcb_seg){ 0, VMCB_ATTR_TYPE(0xb) | VMCB_ATTR_P, 0xffff, 0 };
-	s->gdtr.limit = s->idtr.limit = 0xffff;
+	boot_segs(c, VMCB_ATTR_TYPE(0xb) | VMCB_ATTR_S | VMCB_ATTR_P | VMCB_ATTR_DB | VMCB_ATTR_G);
+	s->gdtr.limit = 0xffff;
 	s->rip = KERNEL_BASE;
-	s->rflags = 2;
-	c->st->gpr[EXO_GPR_RSI] = ZERO_PAGE;
 	c->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
 	return 0;
 }
