@@ -98,11 +98,6 @@ struct rawvm {
 	uint64_t exits, hw_cycles; /* CPUID exits run, their VMRUN..#VMEXIT cycles */
 };
 
-static void seg(struct vmcb_seg *s, uint16_t attr)
-{
-	*s = (struct vmcb_seg){ .sel = 0, .attr = attr, .limit = 0xffff, .base = 0 };
-}
-
 /* A paged-real-mode guest (CR0.PG = 1, PE = 0: AMD APM vol. 2 §15.19) on
  * a PAE shadow table mapping guest address 0 to one page that starts with
  * CPUID; CPUID is intercepted. Returns NULL, or why not. */
@@ -126,21 +121,8 @@ static const char *raw_init(struct rawvm *r)
 	r->st = memalign(4096, sizeof(*r->st));
 	if (!r->st)
 		return "out of memory";
-	memset(r->st, 0, sizeof(*r->st));
-	struct vmcb_save *s = &r->st->vmcb.save;
-	seg(&s->cs, 0x9b);
-	seg(&s->ds, 0x93), seg(&s->es, 0x93), seg(&s->ss, 0x93), seg(&s->fs, 0x93);
-	seg(&s->gs, 0x93);
-	seg(&s->ldtr, 0x82), seg(&s->tr, 0x8b), seg(&s->gdtr, 0), seg(&s->idtr, 0);
-	s->cr0 = X86_CR0_PG | X86_CR0_ET | X86_CR0_NE;
-	s->cr4 = X86_CR4_PAE;
-	s->efer = X86_EFER_SVME;
-	s->rflags = 2;
-	s->dr6 = 0xffff0ff0, s->dr7 = 0x400;
-	s->g_pat = 0x0007040600070406ull;
+	vm_raw_state(r->st, r->gas);
 	r->st->vmcb.control.intercept_misc1 = VMCB_I1_CPUID;
-	r->st->xcr0 = 1;
-	r->st->gas = r->gas;
 	return NULL;
 }
 

@@ -20,7 +20,6 @@
 #define MSR_TSC_DEADLINE 0x6e0
 #define MSR_INT_PENDING	 0xc0010055 /* AMD's interrupt pending message register */
 #define MSR_EFER	 0xc0000080
-#define PAT_DEFAULT	 0x0007040600070406ull
 #define GUEST_PHYS_BITS	 40
 #define GUEST_VIRT_BITS	 48
 

@@ -283,14 +283,36 @@ int load_bootsect(struct vm *vm, struct vcpu *c, char *err, size_t errlen)
 	return 0;
 }
 
-void load_real_mode(struct vcpu *c, uint16_t cs, uint16_t ip)
+/* Real-mode segments: CS = cs (base cs << 4), the data segments 0, all
+ * 64 KiB; the system segments. */
+static void real_segs(struct vmcb_save *s, uint16_t cs)
 {
-	struct vmcb_save *s = &c->st->vmcb.save;
 	seg(&s->cs, cs, (uint64_t)cs << 4, 0xffff, CODE16);
 	struct vmcb_seg *data[] = { &s->ds, &s->es, &s->fs, &s->gs, &s->ss };
 	for (unsigned i = 0; i < 5; i++)
 		seg(data[i], 0, 0, 0xffff, DATA16);
 	system_segs(s);
+}
+
+void vm_raw_state(struct exo_vcpu_state *st, uint64_t gas)
+{
+	memset(st, 0, sizeof(*st));
+	struct vmcb_save *s = &st->vmcb.save;
+	real_segs(s, 0);
+	s->cr0 = X86_CR0_PG | X86_CR0_ET | X86_CR0_NE;
+	s->cr4 = X86_CR4_PAE;
+	s->efer = X86_EFER_SVME;
+	s->rflags = 2;
+	s->dr6 = 0xffff0ff0, s->dr7 = 0x400;
+	s->g_pat = PAT_DEFAULT;
+	st->xcr0 = 1;
+	st->gas = gas;
+}
+
+void load_real_mode(struct vcpu *c, uint16_t cs, uint16_t ip)
+{
+	struct vmcb_save *s = &c->st->vmcb.save;
+	real_segs(s, cs);
 	s->rip = ip;
 	s->rflags = 2;
 	c->cr0 = X86_CR0_ET | X86_CR0_NE;

@@ -21,7 +21,8 @@
  * guest-physical address a is at VM_RAM_VA + a. */
 #define VM_RAM_VA   0x200000000000ull
 #define VM_MAX_MIB  2048
-#define VM_MAX_CPUS 8 /* = PF_MAX_CPUS */
+#define VM_MAX_CPUS 8			  /* = PF_MAX_CPUS */
+#define PAT_DEFAULT 0x0007040600070406ull /* IA32_PAT at reset (AMD APM vol. 2 §7.8.2) */
 
 /* Guest paging modes (what the guest's CR0/CR4/EFER say). */
 enum gmode {

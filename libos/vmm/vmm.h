@@ -95,4 +95,15 @@ struct vm_config {
  */
 int vm_run(const struct vm_config *cfg, char *err, size_t errlen);
 
+struct exo_vcpu_state;
+/*
+ * The smallest guest state exo_vcpu_run takes, for programs that drive a
+ * vCPU themselves rather than through vm_run (benchmarks, hostile tests):
+ * paged real mode (CR0.PG set, PE clear: AMD APM vol. 2 §15.19) on guest
+ * address space gas, a PAE table; CS:IP 0:0, 64 KiB segments at base 0,
+ * interrupts off, XCR0 1, no intercepts of the caller's. Fills all of *st
+ * (8 KiB).
+ */
+void vm_raw_state(struct exo_vcpu_state *st, uint64_t gas);
+
 #endif

@@ -48,27 +48,9 @@ struct rawvm {
 	uint8_t *page;
 };
 
-static void seg(struct vmcb_seg *s, uint16_t attr)
-{
-	*s = (struct vmcb_seg){ .sel = 0, .attr = attr, .limit = 0xffff, .base = 0 };
-}
-
 static void raw_state(struct rawvm *r)
 {
-	memset(r->st, 0, sizeof(*r->st));
-	struct vmcb_save *s = &r->st->vmcb.save;
-	seg(&s->cs, 0x9b);
-	seg(&s->ds, 0x93), seg(&s->es, 0x93), seg(&s->ss, 0x93), seg(&s->fs, 0x93);
-	seg(&s->gs, 0x93);
-	seg(&s->ldtr, 0x82), seg(&s->tr, 0x8b), seg(&s->gdtr, 0), seg(&s->idtr, 0);
-	s->cr0 = X86_CR0_PG | X86_CR0_ET | X86_CR0_NE;
-	s->cr4 = X86_CR4_PAE;
-	s->efer = X86_EFER_SVME;
-	s->rflags = 2;
-	s->dr6 = 0xffff0ff0, s->dr7 = 0x400;
-	s->g_pat = 0x0007040600070406ull;
-	r->st->xcr0 = 1;
-	r->st->gas = r->gas;
+	vm_raw_state(r->st, r->gas);
 }
 
 static void raw_init(struct rawvm *r, const uint8_t *code, size_t len)
